@@ -6,7 +6,7 @@ cp=$BUILD/linux-src/scripts/checkpatch.pl
 bad=0
 while read -r p; do
 	[ -n "$p" ] || continue
-	if ! out=$(perl "$cp" --no-tree --strict --quiet --ignore FILE_PATH_CHANGES "$TOP/kernel-patches/$p" 2>&1); then
+	if ! out=$(perl "$cp" --no-tree --strict --quiet "$TOP/kernel-patches/$p" 2>&1); then
 		echo "checkpatch: $p"
 		echo "$out"
 		bad=1

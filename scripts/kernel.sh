@@ -10,6 +10,7 @@ case $KIND in test | lean) ;; *) die "unknown kernel kind '$KIND' (test or lean)
 SRC=$BUILD/linux-src
 OBJ=$BUILD/kernel-$KIND
 APPLIED=$SRC/.vrctx-applied
+KCONFIG_DEST=$SRC/net/vrctx/Kconfig
 tool_env
 
 fetch_source() {
@@ -51,6 +52,7 @@ fresh_source() {
 
 apply_series() {
 	: >"$APPLIED/series"
+	rm -f "$APPLIED/Kconfig.placeholder"
 	local p
 	while read -r p; do
 		[ -n "$p" ] || continue
@@ -76,16 +78,13 @@ patch_source() {
 		:
 	else
 		say "updating the patch series in $SRC"
-		# Put back the placeholder that the series created, so it unapplies.
-		if [ -f "$APPLIED/Kconfig.placeholder" ]; then
-			cp "$APPLIED/Kconfig.placeholder" "$SRC/net/ipv4/Kconfig.vrctx"
-		else
-			rm -f "$SRC/net/ipv4/Kconfig.vrctx"
-		fi
-		rm -f "$APPLIED/Kconfig.placeholder"
-		# Unapply the old series, newest first; if that fails start afresh.
-		if ! (cd "$SRC" && tac "$APPLIED/series" | while read -r p; do
-			patch -s -p1 -R --no-backup-if-mismatch <"$APPLIED/$p" || exit 1; done); then
+		# Put back the placeholder that the series created, then unapply the
+		# old series, newest first; if either fails start afresh.
+		if ! (cd "$SRC" && { [ ! -f "$APPLIED/Kconfig.placeholder" ] ||
+			cp "$APPLIED/Kconfig.placeholder" "$KCONFIG_DEST"; } &&
+			tac "$APPLIED/series" | while read -r p; do
+				patch -s -p1 -R --no-backup-if-mismatch <"$APPLIED/$p" || exit 1
+			done); then
 			warn "could not unapply the previous series; starting from a fresh tree"
 			fresh_source
 			echo "${KERNEL_SRC:-}" >"$APPLIED/origin"
@@ -97,11 +96,12 @@ patch_source() {
 			apply_series || die "kernel-patches/$(tail -n1 "$APPLIED/failed") does not apply to a fresh tree"
 		fi
 	fi
-	# The project's Kconfig (sourced by the first patch with osource).
-	if [ ! -f "$APPLIED/Kconfig.placeholder" ] && [ -f "$SRC/net/ipv4/Kconfig.vrctx" ]; then
-		cp "$SRC/net/ipv4/Kconfig.vrctx" "$APPLIED/Kconfig.placeholder"
+	# The project's Kconfig goes over the placeholder the first patch creates.
+	if [ ! -f "$APPLIED/Kconfig.placeholder" ]; then
+		[ -f "$KCONFIG_DEST" ] || die "the series did not create $KCONFIG_DEST"
+		cp "$KCONFIG_DEST" "$APPLIED/Kconfig.placeholder"
 	fi
-	cmp -s "$TOP/Kconfig" "$SRC/net/ipv4/Kconfig.vrctx" || cp "$TOP/Kconfig" "$SRC/net/ipv4/Kconfig.vrctx"
+	cmp -s "$TOP/Kconfig" "$KCONFIG_DEST" || cp "$TOP/Kconfig" "$KCONFIG_DEST"
 }
 
 configure() {

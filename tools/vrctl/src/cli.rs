@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Command line: clap definitions and the parsers of context references
+//! and interface names.
+//!
+//! Every value is validated here, before any kernel call, so a bad id or
+//! name is a usage error (exit status 1).
+
+use std::ffi::OsString;
+use std::fmt;
+use std::str::FromStr;
+
+use clap::{Parser, Subcommand};
+use vrctx_uapi::{parse_id, validate_name};
+
+/// A context as the user wrote it: a number is an id, anything else a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextRef {
+    Id(u32),
+    Name(String),
+}
+
+impl FromStr for ContextRef {
+    type Err = String;
+
+    /// A token starting with a digit is an id (decimal, or hex with `0x`)
+    /// and must be in `0..=VRCTX_ID_MAX`; any other token is a name and
+    /// must follow the name rule (names never start with a digit).
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.starts_with(|c: char| c.is_ascii_digit()) {
+            parse_id(s).map(ContextRef::Id).map_err(|e| e.to_string())
+        } else {
+            validate_name(s)
+                .map(|()| ContextRef::Name(s.to_string()))
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+impl fmt::Display for ContextRef {
+    /// "context 3" or "context blue", as used in messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContextRef::Id(id) => write!(f, "context {id}"),
+            ContextRef::Name(name) => write!(f, "context {name}"),
+        }
+    }
+}
+
+fn parse_ctx(s: &str) -> Result<ContextRef, String> {
+    s.parse()
+}
+
+fn parse_ctx_id(s: &str) -> Result<u32, String> {
+    parse_id(s).map_err(|e| e.to_string())
+}
+
+fn parse_ctx_name(s: &str) -> Result<String, String> {
+    validate_name(s)
+        .map(|()| s.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Interface names as the kernel accepts them (`dev_valid_name()`).
+fn parse_ifname(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > 15 {
+        return Err(format!(
+            "invalid interface name \"{s}\" (1 to 15 bytes expected)"
+        ));
+    }
+    if s == "." || s == ".." || s.contains(|c: char| c == '/' || c == ':' || c.is_whitespace()) {
+        return Err(format!("invalid interface name \"{s}\""));
+    }
+    Ok(s.to_string())
+}
+
+fn parse_pid(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(pid) if pid > 0 && pid <= i32::MAX as u32 => Ok(pid),
+        _ => Err(format!("invalid process id \"{s}\"")),
+    }
+}
+
+const MAIN_HELP: &str = "\
+Contexts:
+  A context (virtual router context) is a u32 id in 0..=2147483647 (0x7fffffff).
+  Context 0 is the default: it always exists and cannot be deleted. A context may
+  have a name: 1 to 15 bytes of ASCII letters, digits, '_', '-', '.', not starting
+  with a digit. Wherever a context is expected, a token starting with a digit is an
+  id (decimal, or hex with 0x), anything else is a name.
+
+Exit status:
+  0 success, 1 usage error (bad syntax, bad id or name, unknown interface),
+  2 the kernel or the system reported an error.
+
+Examples:
+  vrctl create 7 name blue        create context 7 named blue
+  vrctl assign eth1 blue          move eth1 (and its addresses) into context 7
+  ip route add default via 10.0.0.1 table 0x80000007
+  vrctl exec blue -- ping 10.0.0.1
+  vrctl -j list                   all contexts, as JSON
+  vrctl delete blue --force";
+
+/// Control virtual router contexts (vrctx).
+#[derive(Debug, Parser)]
+#[command(
+    name = "vrctl",
+    version,
+    about = "Control virtual router contexts (vrctx)",
+    after_long_help = MAIN_HELP,
+    infer_subcommands = true,
+    arg_required_else_help = true,
+)]
+pub struct Cli {
+    /// Print JSON instead of text (list, show, identify)
+    #[arg(short = 'j', long = "json", global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a context
+    #[command(
+        override_usage = "vrctl create ID [name NAME]",
+        after_long_help = "\
+The context's routing table is 0x80000000 + ID (see `vrctl show`); it holds the
+local, broadcast and connected routes of the context's interfaces, and plain
+`ip route ... table N` works on it.
+
+Errors: File exists (the id or the name is taken), Operation not permitted
+(CAP_NET_ADMIN is needed).
+
+Examples:
+  vrctl create 7
+  vrctl create 0x10 name red"
+    )]
+    Create {
+        /// Context id, decimal or 0x hex, 1..=0x7fffffff
+        #[arg(value_name = "ID", value_parser = parse_ctx_id)]
+        id: u32,
+        /// The keyword `name`
+        #[arg(value_name = "name", value_parser = ["name"], requires = "name", hide_possible_values = true)]
+        name_keyword: Option<String>,
+        /// Context name (1..15 bytes of [A-Za-z0-9_.-], not starting with a digit)
+        #[arg(value_name = "NAME", value_parser = parse_ctx_name, requires = "name_keyword")]
+        name: Option<String>,
+    },
+
+    /// Delete a context
+    #[command(
+        visible_alias = "del",
+        after_long_help = "\
+Refused with `Device or resource busy` while interfaces, sockets or tasks still
+use the context, unless --force is given: then its sockets are aborted, its
+interfaces return to context 0 with their IPv4 addresses flushed, and its id is
+not reused while a task still has it as its default.
+
+Examples:
+  vrctl delete 7
+  vrctl delete blue --force"
+    )]
+    Delete {
+        /// Context id or name
+        #[arg(value_name = "ID|NAME", value_parser = parse_ctx)]
+        ctx: ContextRef,
+        /// Abort the context's sockets and move its interfaces back to context 0
+        #[arg(short, long)]
+        force: bool,
+    },
+
+    /// List all contexts
+    #[command(
+        visible_alias = "ls",
+        after_long_help = "\
+Columns: ID NAME TABLE IFACES SOCKETS TASKS (\"-\" where the kernel reported
+nothing). With -j: a JSON array of
+  {\"id\":u32,\"name\":string|null,\"table\":u32|null,\"interfaces\":u32,\"sockets\":u32,\"tasks\":u32}
+
+Examples:
+  vrctl list
+  vrctl -j list"
+    )]
+    List,
+
+    /// Show one context
+    #[command(after_long_help = "\
+Prints id, name, routing table (decimal and hex), and how many interfaces,
+sockets and tasks use the context. With -j: one JSON object, as in `vrctl -j list`.
+
+Examples:
+  vrctl show 7
+  vrctl show blue -j")]
+    Show {
+        /// Context id or name
+        #[arg(value_name = "ID|NAME", value_parser = parse_ctx)]
+        ctx: ContextRef,
+    },
+
+    /// Move an interface into a context
+    #[command(after_long_help = "\
+The interface's IPv4 addresses and their routes move with it into the context's
+table. Assigning to 0 returns it to the default context.
+
+Examples:
+  vrctl assign eth1 7
+  vrctl assign eth1 blue
+  vrctl assign eth1 0")]
+    Assign {
+        /// Interface name
+        #[arg(value_name = "IFNAME", value_parser = parse_ifname)]
+        ifname: String,
+        /// Context id or name
+        #[arg(value_name = "ID|NAME", value_parser = parse_ctx)]
+        ctx: ContextRef,
+    },
+
+    /// Run a command in a context
+    #[command(
+        override_usage = "vrctl exec ID|NAME -- CMD [ARGS]...",
+        after_long_help = "\
+Switches vrctl's own default context (by writing the id to /proc/self/vrctx), then
+executes CMD, which inherits it, and so do its children and every IPv4 socket
+they open. Needs CAP_NET_ADMIN unless the context is the current one. The `--`
+may be left out when CMD does not start with '-'.
+
+Examples:
+  vrctl exec 7 -- sh
+  vrctl exec blue -- socat TCP-LISTEN:80,fork EXEC:cat
+  vrctl exec 0 -- ip route"
+    )]
+    Exec {
+        /// Context id or name
+        #[arg(value_name = "ID|NAME", value_parser = parse_ctx)]
+        ctx: ContextRef,
+        /// Command and its arguments
+        #[arg(
+            value_name = "CMD",
+            required = true,
+            num_args = 1..,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        command: Vec<OsString>,
+    },
+
+    /// Print the context of a process (default: the caller's)
+    #[command(after_long_help = "\
+Reads /proc/PID/vrctx. Without PID, prints vrctl's own context, which is the
+invoking shell's (it is inherited). Prints the id, followed by the context's name
+if it has one. With -j: {\"pid\":u32,\"vrctx\":u32,\"name\":string|null}.
+
+Examples:
+  vrctl identify
+  vrctl identify 1234
+  vrctl exec blue -- vrctl identify")]
+    Identify {
+        /// Process id
+        #[arg(value_name = "PID", value_parser = parse_pid)]
+        pid: Option<u32>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use vrctx_uapi::VRCTX_ID_MAX as ID_MAX;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("vrctl").chain(args.iter().copied()))
+    }
+
+    fn cmd(args: &[&str]) -> Command {
+        parse(args)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+    }
+
+    fn err(args: &[&str]) -> String {
+        match parse(args) {
+            Ok(c) => panic!("{args:?} parsed as {c:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn context_refs() {
+        assert_eq!("0".parse(), Ok(ContextRef::Id(0)));
+        assert_eq!("42".parse(), Ok(ContextRef::Id(42)));
+        assert_eq!("0x2a".parse(), Ok(ContextRef::Id(42)));
+        assert_eq!("0x7fffffff".parse(), Ok(ContextRef::Id(ID_MAX)));
+        assert_eq!("blue".parse(), Ok(ContextRef::Name("blue".into())));
+        assert_eq!("x1".parse(), Ok(ContextRef::Name("x1".into())));
+        assert!("2147483648"
+            .parse::<ContextRef>()
+            .unwrap_err()
+            .contains("out of range"));
+        assert!("0x80000000"
+            .parse::<ContextRef>()
+            .unwrap_err()
+            .contains("out of range"));
+        assert!("4294967296"
+            .parse::<ContextRef>()
+            .unwrap_err()
+            .contains("out of range"));
+        assert!("1abc"
+            .parse::<ContextRef>()
+            .unwrap_err()
+            .contains("invalid context id"));
+        assert!("0xg"
+            .parse::<ContextRef>()
+            .unwrap_err()
+            .contains("invalid context id"));
+        assert!("a b".parse::<ContextRef>().unwrap_err().contains("' '"));
+        assert!("abcdefghijklmnop"
+            .parse::<ContextRef>()
+            .unwrap_err()
+            .contains("16 bytes"));
+        assert!("".parse::<ContextRef>().unwrap_err().contains("empty"));
+        assert_eq!(ContextRef::Id(3).to_string(), "context 3");
+        assert_eq!(ContextRef::Name("blue".into()).to_string(), "context blue");
+    }
+
+    #[test]
+    fn create() {
+        assert!(matches!(
+            cmd(&["create", "7"]),
+            Command::Create {
+                id: 7,
+                name: None,
+                ..
+            }
+        ));
+        match cmd(&["create", "0x10", "name", "red"]) {
+            Command::Create { id, name, .. } => {
+                assert_eq!(id, 16);
+                assert_eq!(name.as_deref(), Some("red"));
+            }
+            c => panic!("{c:?}"),
+        }
+        // The keyword needs its value and vice versa.
+        assert!(err(&["create", "7", "name"]).contains("NAME"));
+        assert!(err(&["create", "7", "label", "red"]).contains("invalid value 'label'"));
+        assert!(err(&["create", "7", "name", "9lives"]).contains("must not start with a digit"));
+        assert!(err(&["create", "blue"]).contains("invalid context id"));
+        assert!(err(&["create", "2147483648"]).contains("out of range"));
+        assert!(err(&["create", "-1"]).contains("unexpected argument '-1'"));
+        assert!(err(&["create"]).contains("required"));
+    }
+
+    #[test]
+    fn delete_show_list() {
+        assert!(matches!(
+            cmd(&["delete", "3"]),
+            Command::Delete {
+                ctx: ContextRef::Id(3),
+                force: false
+            }
+        ));
+        match cmd(&["delete", "blue", "--force"]) {
+            Command::Delete { ctx, force } => {
+                assert_eq!(ctx, ContextRef::Name("blue".into()));
+                assert!(force);
+            }
+            c => panic!("{c:?}"),
+        }
+        assert!(matches!(
+            cmd(&["del", "-f", "3"]),
+            Command::Delete { force: true, .. }
+        ));
+        assert!(matches!(
+            cmd(&["show", "0x3"]),
+            Command::Show {
+                ctx: ContextRef::Id(3)
+            }
+        ));
+        assert!(matches!(cmd(&["list"]), Command::List));
+        assert!(matches!(cmd(&["ls"]), Command::List));
+        // iproute2-style abbreviations.
+        assert!(matches!(cmd(&["l"]), Command::List));
+        assert!(matches!(cmd(&["sh", "1"]), Command::Show { .. }));
+        assert!(err(&["show", "a/b"]).contains("'/'"));
+        assert!(err(&["list", "extra"]).contains("unexpected argument"));
+    }
+
+    #[test]
+    fn json_flag_is_global() {
+        assert!(parse(&["-j", "list"]).unwrap().json);
+        assert!(parse(&["list", "-j"]).unwrap().json);
+        assert!(parse(&["show", "--json", "1"]).unwrap().json);
+        assert!(!parse(&["list"]).unwrap().json);
+    }
+
+    #[test]
+    fn assign() {
+        match cmd(&["assign", "eth0", "blue"]) {
+            Command::Assign { ifname, ctx } => {
+                assert_eq!(ifname, "eth0");
+                assert_eq!(ctx, ContextRef::Name("blue".into()));
+            }
+            c => panic!("{c:?}"),
+        }
+        assert!(err(&["assign", "averyveryverylongname", "1"]).contains("invalid interface name"));
+        assert!(err(&["assign", "a/b", "1"]).contains("invalid interface name"));
+        assert!(err(&["assign", "eth0"]).contains("required"));
+        assert!(err(&["assign", "eth0", "0x80000000"]).contains("out of range"));
+    }
+
+    #[test]
+    fn exec_splits_at_double_dash() {
+        let argv = |c: Command| match c {
+            Command::Exec { ctx, command } => (
+                ctx,
+                command
+                    .into_iter()
+                    .map(|s| s.into_string().unwrap())
+                    .collect::<Vec<_>>(),
+            ),
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(
+            argv(cmd(&["exec", "3", "--", "ls", "-l", "--help"])),
+            (
+                ContextRef::Id(3),
+                vec!["ls".into(), "-l".into(), "--help".into()]
+            )
+        );
+        // Without `--`, everything from CMD on belongs to CMD.
+        assert_eq!(
+            argv(cmd(&["exec", "blue", "sh", "-c", "echo --", "-j"])),
+            (
+                ContextRef::Name("blue".into()),
+                vec!["sh".into(), "-c".into(), "echo --".into(), "-j".into()]
+            )
+        );
+        // A `--` after CMD is CMD's.
+        assert_eq!(
+            argv(cmd(&["exec", "3", "--", "env", "--", "x"])),
+            (
+                ContextRef::Id(3),
+                vec!["env".into(), "--".into(), "x".into()]
+            )
+        );
+        // vrctl's own flags before `--` still work.
+        assert!(parse(&["exec", "-j", "3", "--", "true"]).unwrap().json);
+        assert!(err(&["exec", "3"]).contains("required"));
+        assert!(err(&["exec", "3", "--"]).contains("required"));
+        assert!(err(&["exec", "0x80000000", "--", "true"]).contains("out of range"));
+    }
+
+    #[test]
+    fn identify() {
+        assert!(matches!(
+            cmd(&["identify"]),
+            Command::Identify { pid: None }
+        ));
+        assert!(matches!(
+            cmd(&["identify", "42"]),
+            Command::Identify { pid: Some(42) }
+        ));
+        assert!(err(&["identify", "0"]).contains("invalid process id"));
+        assert!(err(&["identify", "x"]).contains("invalid process id"));
+    }
+
+    #[test]
+    fn help_and_version_are_not_errors() {
+        for args in [
+            &["--help"][..],
+            &["-h"],
+            &["help"],
+            &["help", "create"],
+            &["create", "--help"],
+            &["--version"],
+            &["-V"],
+        ] {
+            let e = parse(args).unwrap_err();
+            assert!(
+                matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion),
+                "{args:?}: {:?}",
+                e.kind()
+            );
+            assert!(!e.use_stderr(), "{args:?}");
+        }
+        // No command at all: usage on stderr, an error.
+        let e = parse(&[]).unwrap_err();
+        assert!(e.use_stderr());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! vrctl: control virtual router contexts (vrctx).
+//!
+//! Exit status as iproute2's ip(8): 0 success, 1 usage error, 2 an error
+//! the kernel or the system reported. Errors go to stderr as
+//! `vrctl: <object>: <reason>`. See docs/vrctl.md.
+
+mod cli;
+mod error;
+mod genl;
+mod output;
+mod procfs;
+mod vrctx;
+
+use std::ffi::{CString, OsString};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ContextRef};
+use crate::error::{Error, Op, Result};
+use crate::output::Identity;
+use crate::vrctx::{fail, Vrctx, VrctxMessage};
+
+fn main() {
+    let code = match Cli::try_parse() {
+        Ok(cli) => match run(cli) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("vrctl: {e}");
+                e.exit_code()
+            }
+        },
+        Err(e) => report_clap(&e),
+    };
+    std::process::exit(code);
+}
+
+/// Prints clap's message; usage errors exit 1 (not clap's 2), help and
+/// version 0.
+fn report_clap(e: &clap::Error) -> i32 {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        eprint!("{}", clap_error_text(&text));
+        1
+    } else {
+        print!("{text}");
+        0
+    }
+}
+
+/// Our prefix instead of clap's `error: `.
+fn clap_error_text(text: &str) -> String {
+    match text.strip_prefix("error: ") {
+        Some(rest) => format!("vrctl: {rest}"),
+        None => text.to_string(),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`vrctl list | head -1`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::system("stdout", e)),
+        _ => Ok(()),
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    match cli.command {
+        Command::Create { id, name, .. } => {
+            let what = format!("create {}", ContextRef::Id(id));
+            let mut v = Vrctx::connect(&what)?;
+            v.execute(VrctxMessage::create(id, name.as_deref()))
+                .map_err(|e| fail(what, Op::Create, Some(&ContextRef::Id(id)), e))?;
+            Ok(())
+        }
+        Command::Delete { ctx, force } => {
+            let what = format!("delete {ctx}");
+            let mut v = Vrctx::connect(&what)?;
+            v.execute(VrctxMessage::delete(&ctx, force))
+                .map_err(|e| fail(what, Op::Delete, Some(&ctx), e))?;
+            Ok(())
+        }
+        Command::List => {
+            let what = "list contexts";
+            let all = Vrctx::connect(what)?
+                .list()
+                .map_err(|e| fail(what.into(), Op::List, None, e))?;
+            emit(&if json {
+                output::json(&all)
+            } else {
+                output::list_text(&all)
+            })
+        }
+        Command::Show { ctx } => {
+            let what = format!("show {ctx}");
+            let info = Vrctx::connect(&what)?
+                .get(&ctx)
+                .map_err(|e| fail(what, Op::Show, Some(&ctx), e))?;
+            emit(&if json {
+                output::json(&info)
+            } else {
+                output::show_text(&info)
+            })
+        }
+        Command::Assign { ifname, ctx } => {
+            let ifindex = ifindex(&ifname)?;
+            let what = format!("assign {ifname} to {ctx}");
+            let mut v = Vrctx::connect(&what)?;
+            v.execute(VrctxMessage::assign(ifindex, &ctx))
+                .map_err(|e| fail(what, Op::Assign, Some(&ctx), e))?;
+            Ok(())
+        }
+        Command::Exec { ctx, command } => exec(&ctx, &command),
+        Command::Identify { pid } => {
+            let vrctx = procfs::read_vrctx(pid)?;
+            let identity = Identity {
+                pid: pid.unwrap_or_else(std::process::id),
+                vrctx,
+                name: name_of(vrctx),
+            };
+            emit(&if json {
+                output::json(&identity)
+            } else {
+                output::identify_text(&identity)
+            })
+        }
+    }
+}
+
+/// `if_nametoindex(3)`; an unknown interface is a usage error, as in ip(8).
+fn ifindex(ifname: &str) -> Result<u32> {
+    let c = CString::new(ifname)
+        .map_err(|_| Error::Usage(format!("assign {ifname}: invalid interface name")))?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    if index != 0 {
+        return Ok(index);
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::ENODEV) | Some(libc::ENXIO) => {
+            Err(Error::Usage(format!("assign {ifname}: no such interface")))
+        }
+        _ => Err(Error::system(format!("assign {ifname}"), err)),
+    }
+}
+
+/// The name of context `id`, if the module is there and the context has one.
+fn name_of(id: u32) -> Option<String> {
+    if id == 0 {
+        return None;
+    }
+    Vrctx::connect("identify")
+        .ok()?
+        .get(&ContextRef::Id(id))
+        .ok()?
+        .name
+}
+
+/// Switches our default context, then replaces ourselves with `command`.
+fn exec(ctx: &ContextRef, command: &[OsString]) -> Result<()> {
+    let what = format!("exec {ctx}");
+    let id = match ctx {
+        ContextRef::Id(id) => *id,
+        ContextRef::Name(_) => {
+            Vrctx::connect(&what)?
+                .get(ctx)
+                .map_err(|e| fail(what.clone(), Op::Exec, Some(ctx), e))?
+                .id
+        }
+    };
+    procfs::switch_self(id, &what)?;
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| Error::Usage("exec: no command given".into()))?;
+    let err = std::process::Command::new(program).args(args).exec();
+    Err(Error::system(
+        format!("exec {}", String::from_utf8_lossy(program.as_bytes())),
+        err,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_errors_get_our_prefix() {
+        let e = Cli::try_parse_from(["vrctl", "create", "0x80000000"]).unwrap_err();
+        let text = clap_error_text(&e.render().to_string());
+        assert!(
+            text.starts_with("vrctl: invalid value '0x80000000' for '<ID>': context id 0x80000000 is out of range"),
+            "{text}"
+        );
+        let e = Cli::try_parse_from(["vrctl", "frobnicate"]).unwrap_err();
+        assert!(clap_error_text(&e.render().to_string())
+            .starts_with("vrctl: unrecognized subcommand 'frobnicate'"));
+        assert_eq!(clap_error_text("Usage: x"), "Usage: x");
+    }
+
+    #[test]
+    fn unknown_interface_is_a_usage_error() {
+        let e = ifindex("nosuchif0").unwrap_err();
+        assert_eq!(e.to_string(), "assign nosuchif0: no such interface");
+        assert_eq!(e.exit_code(), 1);
+        assert!(ifindex("lo").unwrap() > 0);
+    }
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Checks this crate against the C uapi header, which is authoritative.
+//!
+//! The header is parsed at test time: every `#define NAME value` and every
+//! member of every `enum` (counting up from 0, honouring `= value`) is
+//! evaluated, and each public name must exist on the Rust side with the
+//! same value, and vice versa. Names starting with `_` (include guard,
+//! `__VRCTX_CMD_MAX`, ...) are only used to evaluate other names.
+
+use super::*;
+use std::collections::BTreeMap;
+
+/// The kernel patch series; the header is the new file one of its patches adds.
+const PATCHES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../kernel-patches");
+const HEADER: &str = "include/uapi/linux/vrctx.h";
+
+/// Extracts the text of `HEADER` from the patch of the series that adds it.
+fn header_from_series() -> String {
+    let series = std::fs::read_to_string(format!("{PATCHES}/series"))
+        .unwrap_or_else(|e| panic!("cannot read {PATCHES}/series: {e}"));
+    let marker = format!("+++ b/{HEADER}");
+    for name in series.lines().filter(|l| !l.trim().is_empty()) {
+        let patch = std::fs::read_to_string(format!("{PATCHES}/{name}"))
+            .unwrap_or_else(|e| panic!("cannot read kernel-patches/{name}: {e}"));
+        let Some(start) = patch.find(&marker) else {
+            continue;
+        };
+        // A new file: one hunk of added lines, up to the next file's diff.
+        let body = &patch[start + marker.len()..];
+        let end = body.find("\ndiff --git ").unwrap_or(body.len());
+        return body[..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix('+'))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    panic!("no patch in kernel-patches/series adds {HEADER}");
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Int(i128),
+    Str(String),
+}
+
+/// Raw, unevaluated definitions in file order.
+#[derive(Debug, Default)]
+struct Header {
+    defines: Vec<(String, String)>,
+    /// Enum members with their explicit value expression, if any.
+    enums: Vec<Vec<(String, Option<String>)>>,
+}
+
+fn strip_comments(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut rest = src;
+    loop {
+        let block = rest.find("/*");
+        let line = rest.find("//");
+        match (block, line) {
+            (Some(b), l) if l.is_none_or(|l| b < l) => {
+                out.push_str(&rest[..b]);
+                let end = rest[b + 2..].find("*/").expect("unterminated comment");
+                out.push(' ');
+                rest = &rest[b + 2 + end + 2..];
+            }
+            (_, Some(l)) => {
+                out.push_str(&rest[..l]);
+                rest = rest[l..].find('\n').map_or("", |n| &rest[l + n..]);
+            }
+            (None, None) => {
+                out.push_str(rest);
+                return out;
+            }
+            (Some(_), None) => unreachable!(),
+        }
+    }
+}
+
+fn parse_header(src: &str) -> Header {
+    let src = strip_comments(src);
+    let mut header = Header::default();
+    for line in src.lines() {
+        let line = line.trim();
+        if let Some(def) = line.strip_prefix('#') {
+            let def = def.trim_start();
+            if let Some(def) = def.strip_prefix("define") {
+                let def = def.trim();
+                let (name, value) = def
+                    .split_once(char::is_whitespace)
+                    .map_or((def, ""), |(n, v)| (n, v.trim()));
+                assert!(!name.contains('('), "function-like macro {name}");
+                header.defines.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+    // Enums: `enum tag { A, B = expr, ... };` possibly over many lines.
+    let mut rest = src.as_str();
+    while let Some(pos) = rest.find("enum") {
+        let after = &rest[pos + 4..];
+        let is_word = !rest[..pos]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && after.starts_with(char::is_whitespace);
+        let (open, close) = match (after.find('{'), after.find('}')) {
+            (Some(o), Some(c)) if is_word && o < c && !after[..o].contains(';') => (o, c),
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let members = after[open + 1..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(|m| match m.split_once('=') {
+                Some((n, v)) => (n.trim().to_string(), Some(v.trim().to_string())),
+                None => (m.to_string(), None),
+            })
+            .collect();
+        header.enums.push(members);
+        rest = &after[close + 1..];
+    }
+    header
+}
+
+struct Evaluator<'a> {
+    raw: BTreeMap<&'a str, &'a str>,
+    values: BTreeMap<String, Value>,
+}
+
+impl Evaluator<'_> {
+    fn eval_name(&mut self, name: &str, depth: usize) -> Value {
+        if let Some(v) = self.values.get(name) {
+            return v.clone();
+        }
+        let raw = *self
+            .raw
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not defined in {HEADER}"));
+        let v = self.eval(raw, depth + 1);
+        self.values.insert(name.to_string(), v.clone());
+        v
+    }
+
+    fn eval(&mut self, expr: &str, depth: usize) -> Value {
+        assert!(depth < 64, "recursive definition: {expr}");
+        let expr = expr.trim();
+        // Strip parentheses that enclose the whole expression.
+        if expr.starts_with('(') && expr.ends_with(')') {
+            let inner = &expr[1..expr.len() - 1];
+            let mut level = 0i32;
+            let balanced = inner.chars().all(|c| {
+                level += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                level >= 0
+            });
+            if balanced && level == 0 {
+                return self.eval(inner, depth + 1);
+            }
+        }
+        if let Some(s) = expr.strip_prefix('"') {
+            let s = s.strip_suffix('"').expect("unterminated string");
+            assert!(!s.contains(['"', '\\']), "unsupported string {expr}");
+            return Value::Str(s.to_string());
+        }
+        // Binary + and -, left-associative: split at the last top-level one.
+        let mut level = 0i32;
+        for (i, c) in expr.char_indices().rev() {
+            match c {
+                ')' => level += 1,
+                '(' => level -= 1,
+                '+' | '-' if level == 0 && i > 0 => {
+                    let l = self.eval(&expr[..i], depth + 1);
+                    let r = self.eval(&expr[i + 1..], depth + 1);
+                    return match (l, r, c) {
+                        (Value::Int(l), Value::Int(r), '+') => Value::Int(l + r),
+                        (Value::Int(l), Value::Int(r), '-') => Value::Int(l - r),
+                        _ => panic!("bad arithmetic in {expr}"),
+                    };
+                }
+                _ => {}
+            }
+        }
+        if expr.starts_with(|c: char| c.is_ascii_digit()) {
+            let digits = expr.trim_end_matches(['u', 'U', 'l', 'L']);
+            let (digits, radix) = if let Some(h) = digits
+                .strip_prefix("0x")
+                .or_else(|| digits.strip_prefix("0X"))
+            {
+                (h, 16)
+            } else if digits.len() > 1 && digits.starts_with('0') {
+                (&digits[1..], 8)
+            } else {
+                (digits, 10)
+            };
+            let v = i128::from_str_radix(digits, radix)
+                .unwrap_or_else(|e| panic!("bad number {expr}: {e}"));
+            return Value::Int(v);
+        }
+        assert!(
+            expr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !expr.is_empty(),
+            "unsupported expression {expr:?}"
+        );
+        self.eval_name(expr, depth)
+    }
+}
+
+/// Every name of the header with its value.
+fn c_values(src: &str) -> BTreeMap<String, Value> {
+    let header = parse_header(src);
+    let mut raw = BTreeMap::new();
+    let mut order = Vec::new();
+    // Enum members without `=` are the previous member plus one.
+    let enum_exprs: Vec<(String, String)> = header
+        .enums
+        .iter()
+        .flat_map(|members| {
+            let mut prev: Option<String> = None;
+            members
+                .iter()
+                .map(|(name, expr)| {
+                    let e = match (expr, &prev) {
+                        (Some(e), _) => format!("({e})"),
+                        (None, None) => "0".to_string(),
+                        (None, Some(p)) => format!("{p} + 1"),
+                    };
+                    prev = Some(name.clone());
+                    (name.clone(), e)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (name, expr) in header.defines.iter().chain(enum_exprs.iter()) {
+        assert!(
+            raw.insert(name.as_str(), expr.as_str()).is_none(),
+            "{name} defined twice"
+        );
+        order.push(name.as_str());
+    }
+    let mut ev = Evaluator {
+        raw,
+        values: BTreeMap::new(),
+    };
+    let mut out = BTreeMap::new();
+    for name in order {
+        // Include guards and other empty defines have no value.
+        if ev.raw[name].is_empty() {
+            continue;
+        }
+        let v = ev.eval_name(name, 0);
+        out.insert(name.to_string(), v);
+    }
+    out
+}
+
+fn cmd_c_name(cmd: VrctxCmd) -> &'static str {
+    // Exhaustive: a new Rust variant without a C name fails to compile.
+    match cmd {
+        VrctxCmd::Unspec => "VRCTX_CMD_UNSPEC",
+        VrctxCmd::New => "VRCTX_CMD_NEW",
+        VrctxCmd::Del => "VRCTX_CMD_DEL",
+        VrctxCmd::Get => "VRCTX_CMD_GET",
+        VrctxCmd::Assign => "VRCTX_CMD_ASSIGN",
+    }
+}
+
+fn attr_c_name(attr: VrctxAttr) -> &'static str {
+    match attr {
+        VrctxAttr::Unspec => "VRCTX_A_UNSPEC",
+        VrctxAttr::Id => "VRCTX_A_ID",
+        VrctxAttr::Name => "VRCTX_A_NAME",
+        VrctxAttr::Table => "VRCTX_A_TABLE",
+        VrctxAttr::Force => "VRCTX_A_FORCE",
+        VrctxAttr::Ifindex => "VRCTX_A_IFINDEX",
+        VrctxAttr::NIfaces => "VRCTX_A_N_IFACES",
+        VrctxAttr::NSockets => "VRCTX_A_N_SOCKETS",
+        VrctxAttr::NTasks => "VRCTX_A_N_TASKS",
+    }
+}
+
+fn rust_values() -> BTreeMap<String, Value> {
+    let int = |v: i128| Value::Int(v);
+    let s = |v: &str| Value::Str(v.to_string());
+    let mut m: BTreeMap<String, Value> = [
+        ("IP_VRCTX", int(IP_VRCTX.into())),
+        ("VRCTX_DEFAULT", int(VRCTX_DEFAULT.into())),
+        ("VRCTX_ID_MAX", int(VRCTX_ID_MAX.into())),
+        ("VRCTX_TABLE_BASE", int(VRCTX_TABLE_BASE.into())),
+        ("VRCTX_NAME_MAX", int(VRCTX_NAME_MAX as i128)),
+        ("VRCTX_GENL_NAME", s(VRCTX_GENL_NAME)),
+        ("VRCTX_GENL_VERSION", int(VRCTX_GENL_VERSION.into())),
+        ("VRCTX_GENL_MCGRP_EVENTS", s(VRCTX_GENL_MCGRP_EVENTS)),
+        ("VRCTX_CMD_MAX", int(VRCTX_CMD_MAX.into())),
+        ("VRCTX_A_MAX", int(VRCTX_A_MAX.into())),
+        ("DHOST_GENL_NAME", s(DHOST_GENL_NAME)),
+        ("DHOST_GENL_VERSION", int(DHOST_GENL_VERSION.into())),
+        ("DHOST_GENL_MCGRP_EVENTS", s(DHOST_GENL_MCGRP_EVENTS)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for cmd in VrctxCmd::ALL {
+        m.insert(cmd_c_name(cmd).into(), int((cmd as u8).into()));
+    }
+    for attr in VrctxAttr::ALL {
+        m.insert(attr_c_name(attr).into(), int((attr as u16).into()));
+    }
+    m
+}
+
+#[test]
+fn rust_constants_match_c_header() {
+    let src = header_from_series();
+    let c = c_values(&src);
+    let rust = rust_values();
+    let mut problems = Vec::new();
+    for (name, cv) in &c {
+        if name.starts_with('_') {
+            continue;
+        }
+        match rust.get(name) {
+            None => problems.push(format!(
+                "{name} = {cv:?} is in the C header but not in Rust"
+            )),
+            Some(rv) if rv != cv => {
+                problems.push(format!("{name}: C header says {cv:?}, Rust says {rv:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, rv) in &rust {
+        if !c.contains_key(name) {
+            problems.push(format!(
+                "{name} = {rv:?} is in Rust but not in the C header"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "vrctx-uapi.h and the vrctx-uapi crate disagree:\n  {}",
+        problems.join("\n  ")
+    );
+    // The C header really was parsed (guards against a silently empty parse).
+    assert!(c.len() >= rust.len());
+}
+
+#[test]
+fn parser_understands_the_c_subset() {
+    let src = r#"
+        #ifndef _G
+        #define _G
+        /* a comment with #define FAKE 1 */
+        #define A   0x10U   /* hex */
+        #define B   (A + 2) // trailing
+        #define S   "str"
+        #  define OCT 010
+        enum e {
+            E_ZERO,
+            E_ONE,      /* 1 */
+            E_TEN = 10,
+            E_ELEVEN,
+            __E_MAX,
+        };
+        #define E_MAX (__E_MAX - 1)
+        #endif
+    "#;
+    let v = c_values(src);
+    let get = |n: &str| v.get(n).cloned();
+    assert_eq!(get("A"), Some(Value::Int(16)));
+    assert_eq!(get("B"), Some(Value::Int(18)));
+    assert_eq!(get("S"), Some(Value::Str("str".into())));
+    assert_eq!(get("OCT"), Some(Value::Int(8)));
+    assert_eq!(get("E_ZERO"), Some(Value::Int(0)));
+    assert_eq!(get("E_ONE"), Some(Value::Int(1)));
+    assert_eq!(get("E_TEN"), Some(Value::Int(10)));
+    assert_eq!(get("E_ELEVEN"), Some(Value::Int(11)));
+    assert_eq!(get("E_MAX"), Some(Value::Int(11)));
+    assert_eq!(get("FAKE"), None);
+    assert_eq!(get("_G"), None);
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Rust mirror of `include/uapi/linux/vrctx.h (added by kernel-patches/)` (installed in the
+//! kernel as `include/uapi/linux/vrctx.h`).
+//!
+//! The C header is authoritative. A unit test parses it and fails if a
+//! number or a name here disagrees with it, or if either side has something
+//! the other lacks.
+//!
+//! Besides the constants, this crate holds the small pure rules that vrctl,
+//! the tests and the kernel modules agree on: which routing table a context
+//! uses ([`table_for`]), which ids are valid ([`validate_id`], [`parse_id`])
+//! and which names are ([`validate_name`]).
+
+#![forbid(unsafe_code)]
+
+use core::fmt;
+
+#[cfg(test)]
+mod c_header;
+
+/// `setsockopt(fd, SOL_IP, IP_VRCTX, &(u32)ctx, 4)`.
+pub const IP_VRCTX: i32 = 90;
+
+/// The default context: exists from boot in every network namespace and
+/// can never be deleted.
+pub const VRCTX_DEFAULT: u32 = 0;
+/// Largest valid context id.
+pub const VRCTX_ID_MAX: u32 = 0x7fff_ffff;
+/// Context `N` (`N > 0`) routes with table `VRCTX_TABLE_BASE + N`.
+pub const VRCTX_TABLE_BASE: u32 = 0x8000_0000;
+/// Size of a context name buffer including the NUL: names have at most
+/// `VRCTX_NAME_MAX - 1` bytes.
+pub const VRCTX_NAME_MAX: usize = 16;
+
+/// Generic netlink family of the vrctx module.
+pub const VRCTX_GENL_NAME: &str = "vrctx";
+/// Version carried in the genetlink header of vrctx messages.
+pub const VRCTX_GENL_VERSION: u8 = 1;
+/// Multicast group of the vrctx family (context created/deleted events).
+pub const VRCTX_GENL_MCGRP_EVENTS: &str = "events";
+
+/// Generic netlink family of the dhost (distributed host) module.
+pub const DHOST_GENL_NAME: &str = "dhost";
+/// Version carried in the genetlink header of dhost messages.
+pub const DHOST_GENL_VERSION: u8 = 1;
+/// Multicast group of the dhost family (bind/listen/accept/... events).
+pub const DHOST_GENL_MCGRP_EVENTS: &str = "events";
+
+/// Error returned by [`TryFrom`] for an unknown command or attribute number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownValue(pub u16);
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown value {}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+/// `enum vrctx_cmd`: commands of the `vrctx` generic netlink family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum VrctxCmd {
+    /// `VRCTX_CMD_UNSPEC`
+    Unspec = 0,
+    /// `VRCTX_CMD_NEW`: create; also the "created" event.
+    New = 1,
+    /// `VRCTX_CMD_DEL`: delete; also the "deleted" event.
+    Del = 2,
+    /// `VRCTX_CMD_GET`: get one (ID or NAME) or dump all.
+    Get = 3,
+    /// `VRCTX_CMD_ASSIGN`: move IFINDEX into context ID (or NAME).
+    Assign = 4,
+}
+
+/// `VRCTX_CMD_MAX`: the highest command number.
+pub const VRCTX_CMD_MAX: u8 = VrctxCmd::Assign as u8;
+
+impl VrctxCmd {
+    /// Every command, in numeric order.
+    pub const ALL: [VrctxCmd; 5] = [
+        VrctxCmd::Unspec,
+        VrctxCmd::New,
+        VrctxCmd::Del,
+        VrctxCmd::Get,
+        VrctxCmd::Assign,
+    ];
+}
+
+impl From<VrctxCmd> for u8 {
+    fn from(cmd: VrctxCmd) -> u8 {
+        cmd as u8
+    }
+}
+
+impl TryFrom<u8> for VrctxCmd {
+    type Error = UnknownValue;
+
+    fn try_from(value: u8) -> Result<Self, UnknownValue> {
+        VrctxCmd::ALL
+            .get(usize::from(value))
+            .copied()
+            .ok_or(UnknownValue(u16::from(value)))
+    }
+}
+
+/// `enum vrctx_attr`: attributes of the `vrctx` generic netlink family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u16)]
+pub enum VrctxAttr {
+    /// `VRCTX_A_UNSPEC`
+    Unspec = 0,
+    /// `VRCTX_A_ID`: u32.
+    Id = 1,
+    /// `VRCTX_A_NAME`: NUL-terminated string, shorter than [`VRCTX_NAME_MAX`].
+    Name = 2,
+    /// `VRCTX_A_TABLE`: u32, read-only.
+    Table = 3,
+    /// `VRCTX_A_FORCE`: flag, for [`VrctxCmd::Del`].
+    Force = 4,
+    /// `VRCTX_A_IFINDEX`: u32.
+    Ifindex = 5,
+    /// `VRCTX_A_N_IFACES`: u32, read-only.
+    NIfaces = 6,
+    /// `VRCTX_A_N_SOCKETS`: u32, read-only.
+    NSockets = 7,
+    /// `VRCTX_A_N_TASKS`: u32, read-only.
+    NTasks = 8,
+}
+
+/// `VRCTX_A_MAX`: the highest attribute number.
+pub const VRCTX_A_MAX: u16 = VrctxAttr::NTasks as u16;
+
+impl VrctxAttr {
+    /// Every attribute, in numeric order.
+    pub const ALL: [VrctxAttr; 9] = [
+        VrctxAttr::Unspec,
+        VrctxAttr::Id,
+        VrctxAttr::Name,
+        VrctxAttr::Table,
+        VrctxAttr::Force,
+        VrctxAttr::Ifindex,
+        VrctxAttr::NIfaces,
+        VrctxAttr::NSockets,
+        VrctxAttr::NTasks,
+    ];
+}
+
+impl From<VrctxAttr> for u16 {
+    fn from(attr: VrctxAttr) -> u16 {
+        attr as u16
+    }
+}
+
+impl TryFrom<u16> for VrctxAttr {
+    type Error = UnknownValue;
+
+    fn try_from(value: u16) -> Result<Self, UnknownValue> {
+        VrctxAttr::ALL
+            .get(usize::from(value))
+            .copied()
+            .ok_or(UnknownValue(value))
+    }
+}
+
+/// Why an id or a name was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A number (as written), but larger than [`VRCTX_ID_MAX`].
+    IdOutOfRange(String),
+    /// Starts like a number but is not one (decimal or `0x` hex).
+    InvalidId(String),
+    /// The empty string.
+    NameEmpty,
+    /// Longer than `VRCTX_NAME_MAX - 1` bytes (the length is given).
+    NameTooLong(usize),
+    /// A character outside `[A-Za-z0-9_.-]`.
+    NameBadChar(char),
+    /// Names must not start with a digit (so they never look like ids).
+    NameStartsWithDigit,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::IdOutOfRange(v) => write!(
+                f,
+                "context id {v} is out of range (0..={VRCTX_ID_MAX}, i.e. at most {VRCTX_ID_MAX:#x})"
+            ),
+            Error::InvalidId(s) => write!(
+                f,
+                "invalid context id \"{s}\" (expected a decimal or 0x-prefixed hex number)"
+            ),
+            Error::NameEmpty => write!(f, "context name is empty"),
+            Error::NameTooLong(n) => write!(
+                f,
+                "context name is {n} bytes long (at most {} allowed)",
+                VRCTX_NAME_MAX - 1
+            ),
+            Error::NameBadChar(c) => write!(
+                f,
+                "context name contains {c:?} (allowed: ASCII letters, digits, '_', '-', '.')"
+            ),
+            Error::NameStartsWithDigit => {
+                write!(f, "context name must not start with a digit")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The routing table of context `ctx`.
+///
+/// `None` for context 0, which keeps the normal rule engine and the main
+/// tables, and for ids above [`VRCTX_ID_MAX`], which have no table.
+pub fn table_for(ctx: u32) -> Option<u32> {
+    if ctx == VRCTX_DEFAULT || ctx > VRCTX_ID_MAX {
+        None
+    } else {
+        Some(VRCTX_TABLE_BASE + ctx)
+    }
+}
+
+/// The context whose table is `table`, if it lies in the reserved range.
+pub fn ctx_for_table(table: u32) -> Option<u32> {
+    match table.checked_sub(VRCTX_TABLE_BASE) {
+        Some(ctx) if ctx != VRCTX_DEFAULT => Some(ctx),
+        _ => None,
+    }
+}
+
+/// Accepts `0..=VRCTX_ID_MAX`.
+pub fn validate_id(id: u32) -> Result<(), Error> {
+    if id > VRCTX_ID_MAX {
+        Err(Error::IdOutOfRange(id.to_string()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parses a context id written in decimal or in hex with a `0x`/`0X`
+/// prefix, and checks its range.
+pub fn parse_id(s: &str) -> Result<u32, Error> {
+    let invalid = || Error::InvalidId(s.to_string());
+    let (digits, radix) = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => (hex, 16),
+        None => (s, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(invalid());
+    }
+    // Every character is a digit: the only failure left is overflow.
+    match u32::from_str_radix(digits, radix) {
+        Ok(id) if id <= VRCTX_ID_MAX => Ok(id),
+        _ => Err(Error::IdOutOfRange(s.to_string())),
+    }
+}
+
+/// The context name rule (the kernel enforces the same): 1 to
+/// `VRCTX_NAME_MAX - 1` (15) bytes of ASCII letters, digits, `_`, `-` and
+/// `.`, not starting with a digit.
+pub fn validate_name(name: &str) -> Result<(), Error> {
+    let first = name.chars().next().ok_or(Error::NameEmpty)?;
+    if let Some(bad) = name
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return Err(Error::NameBadChar(bad));
+    }
+    if name.len() > VRCTX_NAME_MAX - 1 {
+        return Err(Error::NameTooLong(name.len()));
+    }
+    if first.is_ascii_digit() {
+        return Err(Error::NameStartsWithDigit);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables() {
+        assert_eq!(table_for(0), None);
+        assert_eq!(table_for(1), Some(0x8000_0001));
+        assert_eq!(table_for(VRCTX_ID_MAX), Some(u32::MAX));
+        assert_eq!(table_for(VRCTX_ID_MAX + 1), None);
+        // Never meets the kernel's reserved tables 253..=255 or user tables.
+        for ctx in [1, 2, 253, 254, 255, 1000, VRCTX_ID_MAX] {
+            let t = table_for(ctx).unwrap();
+            assert!(t >= VRCTX_TABLE_BASE);
+            assert_eq!(ctx_for_table(t), Some(ctx));
+        }
+        assert_eq!(ctx_for_table(254), None);
+        assert_eq!(ctx_for_table(VRCTX_TABLE_BASE), None);
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(validate_id(0), Ok(()));
+        assert_eq!(validate_id(VRCTX_ID_MAX), Ok(()));
+        assert_eq!(
+            validate_id(VRCTX_ID_MAX + 1),
+            Err(Error::IdOutOfRange("2147483648".into()))
+        );
+        assert_eq!(parse_id("0"), Ok(0));
+        assert_eq!(parse_id("42"), Ok(42));
+        assert_eq!(parse_id("007"), Ok(7));
+        assert_eq!(parse_id("0x2a"), Ok(42));
+        assert_eq!(parse_id("0X2A"), Ok(42));
+        assert_eq!(parse_id("0x7fffffff"), Ok(VRCTX_ID_MAX));
+        assert_eq!(parse_id("2147483647"), Ok(VRCTX_ID_MAX));
+        assert_eq!(
+            parse_id("2147483648"),
+            Err(Error::IdOutOfRange("2147483648".into()))
+        );
+        assert_eq!(
+            parse_id("0x80000000"),
+            Err(Error::IdOutOfRange("0x80000000".into()))
+        );
+        assert_eq!(
+            parse_id("4294967296"),
+            Err(Error::IdOutOfRange("4294967296".into()))
+        );
+        assert_eq!(
+            parse_id("99999999999999999999999"),
+            Err(Error::IdOutOfRange("99999999999999999999999".into()))
+        );
+        for bad in ["", "0x", "1a", "-1", "+1", " 1", "1 ", "0x-1", "1e3", "0b1"] {
+            assert_eq!(parse_id(bad), Err(Error::InvalidId(bad.into())), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        for ok in [
+            "a",
+            "blue",
+            "Red_2",
+            "x-y.z",
+            "_",
+            "-",
+            ".",
+            "abcdefghijklmno",
+        ] {
+            assert_eq!(validate_name(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(validate_name(""), Err(Error::NameEmpty));
+        assert_eq!(
+            validate_name("abcdefghijklmnop"),
+            Err(Error::NameTooLong(16))
+        );
+        assert_eq!(validate_name("1abc"), Err(Error::NameStartsWithDigit));
+        assert_eq!(validate_name("0x10"), Err(Error::NameStartsWithDigit));
+        assert_eq!(validate_name("a b"), Err(Error::NameBadChar(' ')));
+        assert_eq!(validate_name("a/b"), Err(Error::NameBadChar('/')));
+        assert_eq!(validate_name("blå"), Err(Error::NameBadChar('å')));
+        assert_eq!(validate_name("a\0"), Err(Error::NameBadChar('\0')));
+    }
+
+    #[test]
+    fn enums_round_trip() {
+        for cmd in VrctxCmd::ALL {
+            assert_eq!(VrctxCmd::try_from(u8::from(cmd)), Ok(cmd));
+        }
+        assert_eq!(VrctxCmd::try_from(VRCTX_CMD_MAX + 1), Err(UnknownValue(5)));
+        for attr in VrctxAttr::ALL {
+            assert_eq!(VrctxAttr::try_from(u16::from(attr)), Ok(attr));
+        }
+        assert_eq!(VrctxAttr::try_from(VRCTX_A_MAX + 1), Err(UnknownValue(9)));
+        assert!(VrctxCmd::ALL
+            .iter()
+            .enumerate()
+            .all(|(i, c)| usize::from(*c as u8) == i));
+        assert!(VrctxAttr::ALL
+            .iter()
+            .enumerate()
+            .all(|(i, a)| usize::from(*a as u16) == i));
+    }
+
+    #[test]
+    fn error_messages() {
+        assert_eq!(
+            Error::IdOutOfRange("2147483648".into()).to_string(),
+            "context id 2147483648 is out of range (0..=2147483647, i.e. at most 0x7fffffff)"
+        );
+        assert_eq!(
+            Error::NameTooLong(16).to_string(),
+            "context name is 16 bytes long (at most 15 allowed)"
+        );
+    }
+}
