@@ -36,7 +36,7 @@ modules: kernel
 
 vrctl:
 	@RUSTFLAGS='-C target-feature=+crt-static' cargo build -q --release --locked \
-		--target $(TARGET) -p vrctl
+		--target $(TARGET) -p vrctl -p vrctx-probe
 
 runner:
 	@cargo build -q --release --locked -p vrctx-qemu-runner

@@ -78,6 +78,15 @@ patch_source() {
 		:
 	else
 		say "updating the patch series in $SRC"
+		# Files the old or new series touch keep their mtime when their
+		# content ends up unchanged, so that the rebuild stays incremental.
+		keep=$BUILD/.kernel-keep
+		rm -rf "$keep" && mkdir -p "$keep"
+		touched=$( (cd "$APPLIED" && cat $(cat series) 2>/dev/null; cd "$TOP/kernel-patches" && cat $(cat series)) |
+			sed -n 's|^+++ b/||p' | sort -u)
+		for f in $touched; do
+			[ -f "$SRC/$f" ] && mkdir -p "$keep/$(dirname "$f")" && cp -p "$SRC/$f" "$keep/$f"
+		done
 		# Put back the placeholder that the series created, then unapply the
 		# old series, newest first; if either fails start afresh.
 		if ! (cd "$SRC" && { [ ! -f "$APPLIED/Kconfig.placeholder" ] ||
@@ -95,6 +104,14 @@ patch_source() {
 			echo "${KERNEL_SRC:-}" >"$APPLIED/origin"
 			apply_series || die "kernel-patches/$(tail -n1 "$APPLIED/failed") does not apply to a fresh tree"
 		fi
+	fi
+	if [ -d "${keep:-}" ]; then
+		for f in $touched; do
+			if [ -f "$keep/$f" ] && cmp -s "$keep/$f" "$SRC/$f"; then
+				touch -r "$keep/$f" "$SRC/$f"
+			fi
+		done
+		rm -rf "$keep"
 	fi
 	# The project's Kconfig goes over the placeholder the first patch creates.
 	if [ ! -f "$APPLIED/Kconfig.placeholder" ]; then
@@ -135,7 +152,7 @@ patch_source
 configure
 say "building the $KIND kernel in build/kernel-$KIND"
 start=$(date +%s)
-if ! make -C "$SRC" O="$OBJ" "${KMAKE_RUST[@]}" -j"$(nproc)" bzImage >"$OBJ/build.log" 2>&1; then
+if ! make -C "$SRC" O="$OBJ" "${KMAKE_RUST[@]}" -j"$(nproc)" bzImage modules >"$OBJ/build.log" 2>&1; then
 	grep -E 'error|Error' "$OBJ/build.log" | head -40 >&2
 	tail -n 20 "$OBJ/build.log" >&2
 	die "kernel build failed (full log: $OBJ/build.log)"

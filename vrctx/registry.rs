@@ -1,21 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Context ids, names and routing tables: pure policy, no `unsafe`.
+//! The context registry: ids, names, tables. Pure policy, no `unsafe`.
+//!
+//! Contexts are per network namespace. The registry keys them by an opaque
+//! namespace identity ([`NetKey`]); the kernel side of a context (its table,
+//! its place in the stack's context map) is managed by the caller.
 
 #![deny(unsafe_code)]
 
 use kernel::prelude::*;
 use kernel::uapi;
 
-/// The default context; it always exists and cannot be deleted.
+/// The default context; it always exists and cannot be created or deleted.
 pub(crate) const DEFAULT: u32 = uapi::VRCTX_DEFAULT;
 
+/// Longest name, in bytes.
+pub(crate) const NAME_MAX: usize = uapi::VRCTX_NAME_MAX as usize - 1;
+
+/// Why a request was refused: the errno and a message for the requester.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) errno: Error,
+    pub(crate) msg: &'static CStr,
+}
+
+const fn refuse(errno: Error, msg: &'static CStr) -> Refusal {
+    Refusal { errno, msg }
+}
+
 /// Checks that `ctx` can name a context at all.
-///
-/// Returns `ERANGE` for numbers above `VRCTX_ID_MAX`.
-pub(crate) fn check_id(ctx: u32) -> Result {
+pub(crate) fn check_id(ctx: u32) -> Result<(), Refusal> {
     if ctx > uapi::VRCTX_ID_MAX {
-        return Err(ERANGE);
+        return Err(refuse(ERANGE, c"Context id out of range (0 to 2147483647)"));
     }
     Ok(())
 }
@@ -37,37 +53,201 @@ pub(crate) fn ctx_of_table(table: u32) -> Option<u32> {
     }
 }
 
-/// Checks a context name: 1 to `VRCTX_NAME_MAX - 1` bytes of ASCII letters,
-/// digits, `_`, `-` and `.`, not starting with a digit (so that a name never
-/// reads as an id).
-pub(crate) fn check_name(name: &[u8]) -> Result {
-    let max = uapi::VRCTX_NAME_MAX as usize - 1;
-    if name.is_empty() || name.len() > max {
-        return Err(EINVAL);
-    }
-    if name[0].is_ascii_digit() {
-        return Err(EINVAL);
+/// Checks a context name: 1 to [`NAME_MAX`] bytes of ASCII letters, digits,
+/// `_`, `-` and `.`, not starting with a digit (so that a name never reads
+/// as an id).
+pub(crate) fn check_name(name: &[u8]) -> Result<(), Refusal> {
+    const BAD: Refusal = refuse(
+        EINVAL,
+        c"Bad context name (1-15 of A-Z a-z 0-9 _ - ., not starting with a digit)",
+    );
+    if name.is_empty() || name.len() > NAME_MAX || name[0].is_ascii_digit() {
+        return Err(BAD);
     }
     if !name
         .iter()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
     {
-        return Err(EINVAL);
+        return Err(BAD);
     }
     Ok(())
+}
+
+/// A context name, stored inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Name {
+    bytes: [u8; NAME_MAX + 1],
+    len: u8,
+}
+
+impl Name {
+    /// A checked name.
+    pub(crate) fn new(name: &[u8]) -> Result<Self, Refusal> {
+        check_name(name)?;
+        let mut bytes = [0; NAME_MAX + 1];
+        bytes[..name.len()].copy_from_slice(name);
+        Ok(Name {
+            bytes,
+            // NO-OVERFLOW: `check_name` bounds the length by `NAME_MAX`.
+            len: name.len() as u8,
+        })
+    }
+
+    /// The name's bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The name as a NUL-terminated C string.
+    pub(crate) fn as_cstr(&self) -> &CStr {
+        // The bytes after `len` are zero and `check_name` allows no NUL.
+        CStr::from_bytes_with_nul(&self.bytes[..=usize::from(self.len)]).unwrap_or(c"")
+    }
+}
+
+/// The identity of a network namespace, only ever compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct NetKey(pub(crate) usize);
+
+/// One context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Context {
+    pub(crate) net: NetKey,
+    pub(crate) id: u32,
+    pub(crate) name: Option<Name>,
+}
+
+impl Context {
+    /// Its routing table.
+    pub(crate) fn table(&self) -> u32 {
+        table_of(self.id).unwrap_or(0)
+    }
+}
+
+/// How a request names a context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Selector<'a> {
+    Id(u32),
+    Name(&'a [u8]),
+}
+
+/// Every context of every network namespace, ordered by namespace and id.
+pub(crate) struct Registry {
+    contexts: KVec<Context>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub(crate) const fn new() -> Self {
+        Registry {
+            contexts: KVec::new(),
+        }
+    }
+
+    fn position(&self, net: NetKey, id: u32) -> core::result::Result<usize, usize> {
+        self.contexts
+            .binary_search_by(|c| (c.net, c.id).cmp(&(net, id)))
+    }
+
+    /// The context `sel` names in `net`.
+    pub(crate) fn find(&self, net: NetKey, sel: Selector<'_>) -> Result<&Context, Refusal> {
+        let found = match sel {
+            Selector::Id(DEFAULT) => {
+                return Err(refuse(EINVAL, c"Context 0 is the default context"))
+            }
+            Selector::Id(id) => {
+                check_id(id)?;
+                self.position(net, id).ok().map(|i| &self.contexts[i])
+            }
+            Selector::Name(name) => {
+                check_name(name)?;
+                self.contexts
+                    .iter()
+                    .find(|c| c.net == net && c.name.is_some_and(|n| n.as_bytes() == name))
+            }
+        };
+        found.ok_or(refuse(ENOENT, c"No such context"))
+    }
+
+    /// Checks that context `id` named `name` may be created in `net`.
+    pub(crate) fn check_new(
+        &self,
+        net: NetKey,
+        id: u32,
+        name: Option<&[u8]>,
+    ) -> Result<Option<Name>, Refusal> {
+        if id == DEFAULT {
+            return Err(refuse(EEXIST, c"Context 0 always exists"));
+        }
+        check_id(id)?;
+        let name = name.map(Name::new).transpose()?;
+        if self.position(net, id).is_ok() {
+            return Err(refuse(EEXIST, c"Context exists"));
+        }
+        if let Some(n) = name {
+            if self.find(net, Selector::Name(n.as_bytes())).is_ok() {
+                return Err(refuse(EEXIST, c"Another context has this name"));
+            }
+        }
+        Ok(name)
+    }
+
+    /// Adds a context checked with [`Registry::check_new`].
+    pub(crate) fn insert(&mut self, ctx: Context) -> Result<(), Refusal> {
+        let at = match self.position(ctx.net, ctx.id) {
+            Ok(_) => return Err(refuse(EEXIST, c"Context exists")),
+            Err(at) => at,
+        };
+        const NOMEM: Refusal = refuse(ENOMEM, c"Out of memory");
+        self.contexts
+            .reserve(1, GFP_KERNEL)
+            .map_err(|_| NOMEM)?;
+        self.contexts
+            .insert_within_capacity(at, ctx)
+            .map_err(|_| NOMEM)
+    }
+
+    /// Removes context `id` of `net`.
+    pub(crate) fn remove(&mut self, net: NetKey, id: u32) -> Option<Context> {
+        let at = self.position(net, id).ok()?;
+        self.contexts.remove(at).ok()
+    }
+
+    /// The contexts of `net`, by id.
+    pub(crate) fn of_net(&self, net: NetKey) -> impl Iterator<Item = &Context> {
+        self.contexts.iter().filter(move |c| c.net == net)
+    }
+
+    /// The lowest id of the contexts of `net`, if it has any.
+    pub(crate) fn first_of(&self, net: NetKey) -> Option<u32> {
+        self.of_net(net).next().map(|c| c.id)
+    }
+
+    /// How many contexts the registry holds.
+    pub(crate) fn len(&self) -> usize {
+        self.contexts.len()
+    }
 }
 
 #[kunit_tests(vrctx_registry)]
 mod tests {
     use super::*;
 
+    const A: NetKey = NetKey(1);
+    const B: NetKey = NetKey(2);
+
+    fn add(r: &mut Registry, net: NetKey, id: u32, name: Option<&[u8]>) -> Result<(), Refusal> {
+        let name = r.check_new(net, id, name)?;
+        r.insert(Context { net, id, name })
+    }
+
     #[test]
     fn ids() {
         assert!(check_id(0).is_ok());
         assert!(check_id(1).is_ok());
         assert!(check_id(uapi::VRCTX_ID_MAX).is_ok());
-        assert_eq!(check_id(uapi::VRCTX_ID_MAX + 1), Err(ERANGE));
-        assert_eq!(check_id(u32::MAX), Err(ERANGE));
+        assert_eq!(check_id(uapi::VRCTX_ID_MAX + 1).unwrap_err().errno, ERANGE);
+        assert_eq!(check_id(u32::MAX).unwrap_err().errno, ERANGE);
     }
 
     #[test]
@@ -92,11 +272,53 @@ mod tests {
         assert!(check_name(b"a").is_ok());
         assert!(check_name(b"cust-42_v1.0").is_ok());
         assert!(check_name(b"abcdefghijklmno").is_ok());
-        assert_eq!(check_name(b"abcdefghijklmnop"), Err(EINVAL));
-        assert_eq!(check_name(b""), Err(EINVAL));
-        assert_eq!(check_name(b"7up"), Err(EINVAL));
-        assert_eq!(check_name(b"has space"), Err(EINVAL));
-        assert_eq!(check_name(b"slash/"), Err(EINVAL));
-        assert_eq!(check_name(b"nul\0"), Err(EINVAL));
+        assert_eq!(check_name(b"abcdefghijklmnop").unwrap_err().errno, EINVAL);
+        assert_eq!(check_name(b"").unwrap_err().errno, EINVAL);
+        assert_eq!(check_name(b"7up").unwrap_err().errno, EINVAL);
+        assert_eq!(check_name(b"has space").unwrap_err().errno, EINVAL);
+        assert_eq!(check_name(b"slash/").unwrap_err().errno, EINVAL);
+        assert_eq!(check_name(b"nul\0").unwrap_err().errno, EINVAL);
+        let n = Name::new(b"blue").unwrap();
+        assert_eq!(n.as_bytes(), b"blue");
+        assert_eq!(n.as_cstr(), c"blue");
+    }
+
+    #[test]
+    fn registry() {
+        let mut r = Registry::new();
+        assert!(add(&mut r, A, 5, Some(b"red")).is_ok());
+        assert!(add(&mut r, A, 3, None).is_ok());
+        // Namespaces are separate.
+        assert!(add(&mut r, B, 5, Some(b"red")).is_ok());
+        assert_eq!(add(&mut r, A, 5, None).unwrap_err().errno, EEXIST);
+        assert_eq!(add(&mut r, A, 6, Some(b"red")).unwrap_err().errno, EEXIST);
+        assert_eq!(add(&mut r, A, 0, None).unwrap_err().errno, EEXIST);
+        assert_eq!(add(&mut r, A, u32::MAX, None).unwrap_err().errno, ERANGE);
+        assert_eq!(add(&mut r, A, 7, Some(b"9lives")).unwrap_err().errno, EINVAL);
+        assert_eq!(r.len(), 3);
+
+        assert_eq!(r.find(A, Selector::Name(b"red")).unwrap().id, 5);
+        assert_eq!(r.find(A, Selector::Id(3)).unwrap().name, None);
+        assert_eq!(r.find(A, Selector::Id(4)).unwrap_err().errno, ENOENT);
+        assert_eq!(r.find(A, Selector::Id(0)).unwrap_err().errno, EINVAL);
+        assert_eq!(r.find(A, Selector::Name(b"blue")).unwrap_err().errno, ENOENT);
+
+        let ids: KVec<u32> = {
+            let mut v = KVec::new();
+            for c in r.of_net(A) {
+                v.push(c.id, GFP_KERNEL).unwrap();
+            }
+            v
+        };
+        // Ordered by id.
+        assert_eq!(&ids[..], &[3, 5]);
+
+        assert_eq!(r.remove(A, 5).unwrap().id, 5);
+        assert!(r.remove(A, 5).is_none());
+        assert_eq!(r.first_of(B), Some(5));
+        assert_eq!(r.first_of(A), Some(3));
+        assert!(r.remove(B, 5).is_some());
+        assert_eq!(r.first_of(B), None);
+        assert_eq!(r.len(), 1);
     }
 }

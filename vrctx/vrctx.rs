@@ -3,13 +3,15 @@
 //! Virtual router contexts: the context registry.
 //!
 //! The kernel patch series puts a context number on every task, socket,
-//! packet and IPv4 interface; this module owns the policy: which contexts
-//! exist in each network namespace, their routing tables and the control
-//! interfaces. It registers with the core through [`sys::OpsRegistration`];
-//! until it does, only context 0 can be used.
+//! packet and IPv4 interface and routes each context with its own table.
+//! This module owns the policy: which contexts exist in each network
+//! namespace, their names, and the control interfaces (the generic netlink
+//! family `vrctx` and `/proc/net/vrctx`). It publishes every context it
+//! creates to the stack; until it does, only context 0 exists.
 
 use kernel::prelude::*;
 
+mod netlink;
 mod registry;
 mod sys;
 
@@ -21,28 +23,32 @@ module! {
     license: "GPL",
 }
 
-/// The registry callbacks the core calls.
-struct Callbacks;
-
-impl sys::Callbacks for Callbacks {
-    fn ctx_valid(ctx: u32) -> Result {
-        registry::check_id(ctx)?;
-        // Context 0 is answered by the core itself; no other context
-        // exists until contexts can be created.
-        Err(ENOENT)
-    }
+kernel::sync::global_lock! {
+    // SAFETY: `VrctxModule::init` initialises it before anything uses it.
+    unsafe(uninit) static REGISTRY: Mutex<registry::Registry> = registry::Registry::new();
 }
 
-static OPS: sys::OpsTable = sys::OpsTable::new::<Callbacks>();
+/// The generic netlink family `vrctx`.
+static FAMILY: sys::genl::Family = sys::genl::Family::new();
+static PERNET: sys::pernet::Ops = sys::pernet::Ops::new();
 
 struct VrctxModule {
-    _ops: sys::OpsRegistration,
+    // Dropped in this order: no new requests, then every namespace's
+    // contexts are deleted.
+    _genl: sys::genl::Registration,
+    _pernet: sys::pernet::Registration,
 }
 
 impl kernel::Module for VrctxModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let ops = sys::OpsRegistration::register(&OPS)?;
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: Module init runs once, before anything can use the lock.
+        unsafe { REGISTRY.init() };
+        let pernet = sys::pernet::Registration::register::<netlink::Vrctx>(&PERNET)?;
+        let genl = sys::genl::Registration::register::<netlink::Vrctx>(&FAMILY, module)?;
         pr_info!("virtual router contexts ready\n");
-        Ok(VrctxModule { _ops: ops })
+        Ok(VrctxModule {
+            _genl: genl,
+            _pernet: pernet,
+        })
     }
 }

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! Raw generic netlink requests with arbitrary attributes, to check that the
+//! kernel refuses malformed ones with a clear error.
+//!
+//! `vrctx-probe genl CMD [ATTR=TYPE:VALUE]...`: CMD is a number or one of
+//! new, del, get, assign; ATTR a number or one of id, name, table, force,
+//! ifindex; TYPE one of u8, u16, u32, u64, str (NUL-terminated), raw (no
+//! NUL), flag, bytes (VALUE = length, filled with 'a').
+
+use std::io;
+
+const NETLINK_GENERIC: i32 = 16;
+const GENL_ID_CTRL: u16 = 0x10;
+const CTRL_CMD_GETFAMILY: u8 = 3;
+const CTRL_ATTR_FAMILY_ID: u16 = 1;
+const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_ACK: u16 = 4;
+const NLMSG_ERROR: u16 = 2;
+const NLM_F_CAPPED: u16 = 0x100;
+const NLMSGERR_ATTR_MSG: u16 = 1;
+
+/// One attribute to send.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Attr {
+    pub(crate) kind: u16,
+    pub(crate) payload: Vec<u8>,
+}
+
+fn align4(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+fn put_attr(buf: &mut Vec<u8>, a: &Attr) {
+    let len = 4 + a.payload.len();
+    buf.extend_from_slice(&(len as u16).to_ne_bytes());
+    buf.extend_from_slice(&a.kind.to_ne_bytes());
+    buf.extend_from_slice(&a.payload);
+    buf.resize(align4(buf.len()), 0);
+}
+
+/// A netlink message: header, genetlink header, attributes.
+pub(crate) fn message(family: u16, cmd: u8, flags: u16, seq: u32, attrs: &[Attr]) -> Vec<u8> {
+    let mut buf = vec![0u8; 16];
+    buf.extend_from_slice(&[cmd, 1, 0, 0]);
+    for a in attrs {
+        put_attr(&mut buf, a);
+    }
+    let len = buf.len() as u32;
+    buf[0..4].copy_from_slice(&len.to_ne_bytes());
+    buf[4..6].copy_from_slice(&family.to_ne_bytes());
+    buf[6..8].copy_from_slice(&(flags | NLM_F_REQUEST).to_ne_bytes());
+    buf[8..12].copy_from_slice(&seq.to_ne_bytes());
+    buf
+}
+
+/// Parses `ATTR=TYPE:VALUE`.
+pub(crate) fn parse_attr(s: &str) -> Result<Attr, String> {
+    let (name, rest) = s
+        .split_once('=')
+        .ok_or(format!("'{s}': want ATTR=TYPE:VALUE"))?;
+    let (ty, value) = rest.split_once(':').unwrap_or((rest, ""));
+    let kind = match name {
+        "id" => 1,
+        "name" => 2,
+        "table" => 3,
+        "force" => 4,
+        "ifindex" => 5,
+        n => n.parse().map_err(|e| format!("attribute '{n}': {e}"))?,
+    };
+    let num = |bits: u32| -> Result<u64, String> {
+        let v: u64 = value.parse().map_err(|e| format!("'{value}': {e}"))?;
+        if bits < 64 && v >> bits != 0 {
+            return Err(format!("'{value}' does not fit {bits} bits"));
+        }
+        Ok(v)
+    };
+    let payload = match ty {
+        "u8" => vec![num(8)? as u8],
+        "u16" => (num(16)? as u16).to_ne_bytes().to_vec(),
+        "u32" => (num(32)? as u32).to_ne_bytes().to_vec(),
+        "u64" => num(64)?.to_ne_bytes().to_vec(),
+        "str" => {
+            let mut v = value.as_bytes().to_vec();
+            v.push(0);
+            v
+        }
+        "raw" => value.as_bytes().to_vec(),
+        "flag" => Vec::new(),
+        "bytes" => vec![b'a'; num(16)? as usize],
+        t => return Err(format!("unknown attribute type '{t}'")),
+    };
+    Ok(Attr { kind, payload })
+}
+
+/// A netlink socket, closed on drop.
+struct Sock(i32);
+
+impl Drop for Sock {
+    fn drop(&mut self) {
+        // SAFETY: We own the descriptor.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+fn check(rc: isize) -> io::Result<usize> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc as usize)
+    }
+}
+
+impl Sock {
+    fn open() -> io::Result<Self> {
+        // SAFETY: Plain system call.
+        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, NETLINK_GENERIC) };
+        let sock = check(fd as isize).map(|_| Sock(fd))?;
+        // Ask for the kernel's extended ack messages.
+        let one: libc::c_int = 1;
+        // SAFETY: `one` is a valid c_int option value of the given size.
+        check(unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_NETLINK,
+                libc::NETLINK_EXT_ACK,
+                (&raw const one).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        } as isize)?;
+        Ok(sock)
+    }
+
+    fn send(&self, msg: &[u8]) -> io::Result<()> {
+        // SAFETY: `msg` is valid for its length; the kernel is the peer.
+        check(unsafe { libc::send(self.0, msg.as_ptr().cast(), msg.len(), 0) }).map(|_| ())
+    }
+
+    fn recv(&self) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; 65536];
+        // SAFETY: `buf` has room for its length.
+        let n = check(unsafe { libc::recv(self.0, buf.as_mut_ptr().cast(), buf.len(), 0) })?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+}
+
+/// The outcome of a request: the errno (0 for success) and the kernel's
+/// extended ack message, if any.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub(crate) errno: i32,
+    pub(crate) msg: Option<String>,
+}
+
+/// Reads the first NLMSG_ERROR of `buf` (an ack or an error).
+pub(crate) fn parse_ack(buf: &[u8]) -> Option<Outcome> {
+    let mut off = 0;
+    while off + 16 <= buf.len() {
+        let len = u32::from_ne_bytes(buf[off..off + 4].try_into().ok()?) as usize;
+        let ty = u16::from_ne_bytes(buf[off + 4..off + 6].try_into().ok()?);
+        if len < 16 || off + len > buf.len() {
+            return None;
+        }
+        if ty == NLMSG_ERROR && len >= 20 {
+            let err = i32::from_ne_bytes(buf[off + 16..off + 20].try_into().ok()?);
+            let flags = u16::from_ne_bytes(buf[off + 6..off + 8].try_into().ok()?);
+            // The echoed request follows: its header only when capped,
+            // else the whole request. Then the TLVs.
+            let echoed = if flags & NLM_F_CAPPED != 0 || len < 36 {
+                16
+            } else {
+                u32::from_ne_bytes(buf[off + 20..off + 24].try_into().ok()?) as usize
+            };
+            let mut a = off + 20 + align4(echoed);
+            let mut msg = None;
+            while a + 4 <= off + len {
+                let alen = u16::from_ne_bytes(buf[a..a + 2].try_into().ok()?) as usize;
+                let kind = u16::from_ne_bytes(buf[a + 2..a + 4].try_into().ok()?);
+                if alen < 4 || a + alen > off + len {
+                    break;
+                }
+                if kind == NLMSGERR_ATTR_MSG {
+                    let s = &buf[a + 4..a + alen];
+                    let s = s.split(|&b| b == 0).next().unwrap_or(&[]);
+                    msg = Some(String::from_utf8_lossy(s).into_owned());
+                }
+                a += align4(alen);
+            }
+            return Some(Outcome { errno: -err, msg });
+        }
+        off += align4(len);
+    }
+    None
+}
+
+fn family_id(sock: &Sock, name: &str) -> io::Result<u16> {
+    let mut n = name.as_bytes().to_vec();
+    n.push(0);
+    let req = message(
+        GENL_ID_CTRL,
+        CTRL_CMD_GETFAMILY,
+        0,
+        1,
+        &[Attr {
+            kind: CTRL_ATTR_FAMILY_NAME,
+            payload: n,
+        }],
+    );
+    sock.send(&req)?;
+    let buf = sock.recv()?;
+    if let Some(o) = parse_ack(&buf) {
+        return Err(io::Error::from_raw_os_error(o.errno));
+    }
+    // Walk the reply's attributes for the family id.
+    let mut a = 20;
+    while a + 4 <= buf.len() {
+        let alen = u16::from_ne_bytes([buf[a], buf[a + 1]]) as usize;
+        let kind = u16::from_ne_bytes([buf[a + 2], buf[a + 3]]);
+        if alen < 4 {
+            break;
+        }
+        if kind == CTRL_ATTR_FAMILY_ID && alen >= 6 {
+            return Ok(u16::from_ne_bytes([buf[a + 4], buf[a + 5]]));
+        }
+        a += align4(alen);
+    }
+    Err(io::Error::from_raw_os_error(libc::ENOENT))
+}
+
+/// Sends command `cmd` of family `family` with `attrs` and returns the ack.
+pub(crate) fn request(family: &str, cmd: u8, attrs: &[Attr]) -> io::Result<Outcome> {
+    let sock = Sock::open()?;
+    let id = family_id(&sock, family)?;
+    sock.send(&message(id, cmd, NLM_F_ACK, 2, attrs))?;
+    loop {
+        let buf = sock.recv()?;
+        if let Some(o) = parse_ack(&buf) {
+            return Ok(o);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attrs() {
+        assert_eq!(
+            parse_attr("id=u32:5").unwrap(),
+            Attr {
+                kind: 1,
+                payload: 5u32.to_ne_bytes().to_vec()
+            }
+        );
+        assert_eq!(parse_attr("name=str:ab").unwrap().payload, b"ab\0");
+        assert_eq!(
+            parse_attr("99=flag").unwrap(),
+            Attr {
+                kind: 99,
+                payload: vec![]
+            }
+        );
+        assert_eq!(parse_attr("2=bytes:3").unwrap().payload, b"aaa");
+        assert!(parse_attr("id=u8:300").is_err());
+        assert!(parse_attr("id").is_err());
+        assert!(parse_attr("id=f32:1").is_err());
+    }
+
+    #[test]
+    fn layout() {
+        let m = message(
+            0x20,
+            1,
+            NLM_F_ACK,
+            7,
+            &[parse_attr("name=str:abc").unwrap()],
+        );
+        // 16 header + 4 genl + 8 attribute (4 + "abc\0").
+        assert_eq!(m.len(), 28);
+        assert_eq!(u32::from_ne_bytes(m[0..4].try_into().unwrap()), 28);
+        assert_eq!(m[16], 1);
+        assert_eq!(u16::from_ne_bytes(m[20..22].try_into().unwrap()), 8);
+    }
+
+    #[test]
+    fn acks() {
+        let mut m = message(2, 0, 0, 1, &[]);
+        m[4..6].copy_from_slice(&NLMSG_ERROR.to_ne_bytes());
+        m[6..8].copy_from_slice(&NLM_F_CAPPED.to_ne_bytes());
+        // errno, echoed header, extack message attribute
+        let mut body = (-22i32).to_ne_bytes().to_vec();
+        body.extend_from_slice(&[0u8; 16]);
+        let mut attr = Vec::new();
+        put_attr(
+            &mut attr,
+            &Attr {
+                kind: NLMSGERR_ATTR_MSG,
+                payload: b"bad\0".to_vec(),
+            },
+        );
+        body.extend_from_slice(&attr);
+        let mut buf = m[..16].to_vec();
+        buf.extend_from_slice(&body);
+        let len = buf.len() as u32;
+        buf[0..4].copy_from_slice(&len.to_ne_bytes());
+        assert_eq!(
+            parse_ack(&buf).unwrap(),
+            Outcome {
+                errno: 22,
+                msg: Some("bad".into())
+            }
+        );
+    }
+}

@@ -1,0 +1,7 @@
+# expect: timeout
+# timeout: 40
+# Runner self-test: a script that never ends must be killed at the timeout.
+echo "this script hangs on purpose"
+while :; do
+	sleep 1000
+done
