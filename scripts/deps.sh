@@ -4,7 +4,7 @@
 . "$(dirname "$0")/common.sh"
 
 APT_PKGS=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
-	kmod dwarves rsync qemu-system-x86 busybox-static iproute2 python3-venv
+	kmod dwarves rsync qemu-system-x86 iproute2 python3-venv
 	file)
 
 missing=()

@@ -99,8 +99,11 @@ fn create(req: &Request<'_>, net: Net<'_>) -> Result {
     Ok(())
 }
 
-/// Deletes `c`, which the registry no longer holds afterwards.
+/// Deletes `c`, which the registry no longer holds afterwards: its sockets
+/// are aborted, its interfaces return to context 0 without addresses, its
+/// table goes.
 fn destroy(net: Net<'_>, c: &Context) {
+    net.abort_sockets(c.id);
     net.evict(c.id);
     net.unpublish(c.id);
 }

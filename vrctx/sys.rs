@@ -106,6 +106,13 @@ impl<'a> Net<'a> {
         })
     }
 
+    /// Aborts every socket of `ctx` (ECONNABORTED). May sleep.
+    pub(crate) fn abort_sockets(self, ctx: u32) {
+        // SAFETY: By the type invariant `self.ptr` is a live namespace; we
+        // run in process context.
+        unsafe { bindings::vrctx_ctx_abort_sockets(self.ptr.as_ptr(), ctx) };
+    }
+
     /// Sends every interface of `ctx` back to context 0, addresses flushed.
     pub(crate) fn evict(self, ctx: u32) -> u32 {
         // SAFETY: By the type invariant `self.ptr` is a live namespace.

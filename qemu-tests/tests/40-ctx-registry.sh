@@ -53,6 +53,20 @@ vrctl delete 7 || fail "delete 7"
 vrctl delete blue || fail "delete blue"
 grep -q '^5 ' /proc/net/vrctx && fail "red still in /proc/net/vrctx"
 ip route show table 2147483653 2>/dev/null | grep -q . && fail "table of red still has routes"
+# The event group tells listeners about creations and deletions.
+vrctx-probe events 2 >/tmp/events &
+ev=$!
+i=0
+until grep -q listening /tmp/events 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "event listener did not start"
+	sleep 0.1
+done
+vrctl create 9 name ev && vrctl delete ev || fail "create/delete ev"
+wait $ev
+cat /tmp/events
+grep -q '^cmd=1 1=9 2=ev 3=2147483657$' /tmp/events || fail "no creation event"
+grep -q '^cmd=2 1=9 2=ev 3=2147483657$' /tmp/events || fail "no deletion event"
 # Ids and names can be used again.
 vrctl create 5 name red && vrctl delete 5 || fail "re-create red"
 echo "registry ok"

@@ -21,6 +21,12 @@ out=$(vrctl delete red 2>&1) && fail "deleted a context with an interface"
 echo "$out" | grep -q busy || fail "delete with an interface: $out"
 grep -q '^1 red 2147483649 1 ' /proc/net/vrctx || fail "/proc/net/vrctx: $(cat /proc/net/vrctx)"
 
+# A listener in the context: one socket, one task.
+vrctl exec red -- socat TCP-LISTEN:8080 - >/dev/null 2>&1 &
+listener=$!
+sleep 2
+grep -q '^1 red 2147483649 1 1 1$' /proc/net/vrctx || fail "counts with a listener: $(cat /proc/net/vrctx)"
+
 # Traffic through the context: a ping flood from the peer and a TCP stream
 # from a process in the context to a server in the peer.
 ip netns exec peer iperf3 -s -1 -D -B 10.0.0.2 >/dev/null 2>&1
@@ -31,11 +37,12 @@ ip netns exec peer ping -i 0.01 -W 1 10.0.0.1 >/dev/null 2>&1 &
 flood=$!
 sleep 4
 vrctl delete red --force || fail "forced delete"
-sleep 2
-# The stream lost its route; its socket is not aborted yet (see
-# docs/contexts.md), so stop the client rather than wait for TCP to give up.
-kill $flood $client 2>/dev/null
-wait $flood $client 2>/dev/null
+sleep 3
+# The context's sockets were aborted: the stream and the listener end.
+kill -0 $client 2>/dev/null && fail "the TCP stream survived the forced delete"
+kill -0 $listener 2>/dev/null && fail "the listener survived the forced delete"
+kill $flood 2>/dev/null
+wait $flood $client $listener 2>/dev/null
 tail -n 3 /tmp/iperf.log
 grep -q 'Connecting to host 10.0.0.2' /tmp/iperf.log || fail "the TCP stream never started: $(cat /tmp/iperf.log)"
 ip -4 addr show dev va | grep -q inet && fail "va kept an address: $(ip -4 addr show dev va)"

@@ -14,6 +14,7 @@ const GENL_ID_CTRL: u16 = 0x10;
 const CTRL_CMD_GETFAMILY: u8 = 3;
 const CTRL_ATTR_FAMILY_ID: u16 = 1;
 const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
 const NLM_F_REQUEST: u16 = 1;
 const NLM_F_ACK: u16 = 4;
 const NLMSG_ERROR: u16 = 2;
@@ -194,7 +195,22 @@ pub(crate) fn parse_ack(buf: &[u8]) -> Option<Outcome> {
     None
 }
 
-fn family_id(sock: &Sock, name: &str) -> io::Result<u16> {
+/// Walks the attributes in `buf[start..end]`, calling `f(kind, payload)`.
+fn for_each_attr(buf: &[u8], start: usize, end: usize, mut f: impl FnMut(u16, &[u8])) {
+    let mut a = start;
+    while a + 4 <= end.min(buf.len()) {
+        let alen = u16::from_ne_bytes([buf[a], buf[a + 1]]) as usize;
+        let kind = u16::from_ne_bytes([buf[a + 2], buf[a + 3]]) & 0x3fff;
+        if alen < 4 || a + alen > buf.len() {
+            break;
+        }
+        f(kind, &buf[a + 4..a + alen]);
+        a += align4(alen);
+    }
+}
+
+/// The family id and its multicast groups (name, id).
+fn family(sock: &Sock, name: &str) -> io::Result<(u16, Vec<(String, u32)>)> {
     let mut n = name.as_bytes().to_vec();
     n.push(0);
     let req = message(
@@ -212,20 +228,84 @@ fn family_id(sock: &Sock, name: &str) -> io::Result<u16> {
     if let Some(o) = parse_ack(&buf) {
         return Err(io::Error::from_raw_os_error(o.errno));
     }
-    // Walk the reply's attributes for the family id.
-    let mut a = 20;
-    while a + 4 <= buf.len() {
-        let alen = u16::from_ne_bytes([buf[a], buf[a + 1]]) as usize;
-        let kind = u16::from_ne_bytes([buf[a + 2], buf[a + 3]]);
-        if alen < 4 {
-            break;
+    let len = u32::from_ne_bytes(buf[0..4].try_into().unwrap_or([0; 4])) as usize;
+    let mut id = None;
+    let mut groups = Vec::new();
+    for_each_attr(&buf, 20, len, |kind, p| match kind {
+        CTRL_ATTR_FAMILY_ID if p.len() >= 2 => id = Some(u16::from_ne_bytes([p[0], p[1]])),
+        CTRL_ATTR_MCAST_GROUPS => for_each_attr(p, 0, p.len(), |_, g| {
+            let mut gname = String::new();
+            let mut gid = None;
+            for_each_attr(g, 0, g.len(), |k, v| match k {
+                1 => {
+                    gname =
+                        String::from_utf8_lossy(v.split(|&b| b == 0).next().unwrap_or(&[])).into()
+                }
+                2 if v.len() >= 4 => gid = Some(u32::from_ne_bytes([v[0], v[1], v[2], v[3]])),
+                _ => {}
+            });
+            if let Some(gid) = gid {
+                groups.push((gname, gid));
+            }
+        }),
+        _ => {}
+    });
+    id.map(|id| (id, groups))
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))
+}
+
+/// Waits for `count` events of `group` of family `name` and returns one
+/// line per event: the command number, then the attributes as `kind=value`
+/// (u32 values as numbers, strings as text).
+pub(crate) fn events(name: &str, group: &str, count: usize) -> io::Result<Vec<String>> {
+    let sock = Sock::open()?;
+    let (_, groups) = family(&sock, name)?;
+    let gid = groups
+        .iter()
+        .find(|(n, _)| n == group)
+        .map(|(_, id)| *id)
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+    // SAFETY: `gid` is a valid c_int option value of the given size.
+    check(unsafe {
+        libc::setsockopt(
+            sock.0,
+            libc::SOL_NETLINK,
+            libc::NETLINK_ADD_MEMBERSHIP,
+            (&raw const gid).cast(),
+            std::mem::size_of::<u32>() as libc::socklen_t,
+        )
+    } as isize)?;
+    println!("listening");
+    let mut out = Vec::new();
+    while out.len() < count {
+        let buf = sock.recv()?;
+        let mut off = 0;
+        while off + 20 <= buf.len() && out.len() < count {
+            let len = u32::from_ne_bytes(buf[off..off + 4].try_into().unwrap_or([0; 4])) as usize;
+            if len < 20 || off + len > buf.len() {
+                break;
+            }
+            let mut line = format!("cmd={}", buf[off + 16]);
+            for_each_attr(&buf, off + 20, off + len, |k, v| {
+                if k == 2 {
+                    let s = v.split(|&b| b == 0).next().unwrap_or(&[]);
+                    line.push_str(&format!(" {k}={}", String::from_utf8_lossy(s)));
+                } else if v.len() == 4 {
+                    line.push_str(&format!(
+                        " {k}={}",
+                        u32::from_ne_bytes([v[0], v[1], v[2], v[3]])
+                    ));
+                }
+            });
+            out.push(line);
+            off += align4(len);
         }
-        if kind == CTRL_ATTR_FAMILY_ID && alen >= 6 {
-            return Ok(u16::from_ne_bytes([buf[a + 4], buf[a + 5]]));
-        }
-        a += align4(alen);
     }
-    Err(io::Error::from_raw_os_error(libc::ENOENT))
+    Ok(out)
+}
+
+fn family_id(sock: &Sock, name: &str) -> io::Result<u16> {
+    family(sock, name).map(|(id, _)| id)
 }
 
 /// Sends command `cmd` of family `family` with `attrs` and returns the ack.

@@ -12,6 +12,7 @@
 //! vrctx-probe set CTX [--type T] [--len N] [--after bind|connect|listen]
 //! vrctx-probe threads            # a new thread's context, from /proc
 //! vrctx-probe genl CMD [ATTR=TYPE:VALUE]...   # see genl.rs
+//! vrctx-probe events N          # print the next N vrctx events
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
@@ -314,11 +315,37 @@ fn genl_cmd(args: &[String]) -> ExitCode {
     }
 }
 
+/// Prints the next N events of the vrctx family's event group.
+fn events_cmd(args: &[String]) -> ExitCode {
+    let n = match args.first().map(|a| a.parse::<usize>()) {
+        Some(Ok(n)) => n,
+        _ => {
+            eprintln!("vrctx-probe: events needs a count");
+            return ExitCode::from(2);
+        }
+    };
+    let group =
+        String::from_utf8_lossy(vrctx_uapi::VRCTX_GENL_MCGRP_EVENTS.as_bytes()).into_owned();
+    match genl::events(vrctx_uapi::VRCTX_GENL_NAME, &group, n) {
+        Ok(lines) => {
+            for l in lines {
+                println!("{l}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", errno::name(e.raw_os_error().unwrap_or(0)));
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("threads") => return threads(),
         Some("genl") => return genl_cmd(&args[1..]),
+        Some("events") => return events_cmd(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {
