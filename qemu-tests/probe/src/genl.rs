@@ -308,6 +308,55 @@ fn family_id(sock: &Sock, name: &str) -> io::Result<u16> {
     family(sock, name).map(|(id, _)| id)
 }
 
+/// Creates and deletes context `id` named `name` `n` times over one socket;
+/// stops at the first refusal.
+pub(crate) fn cycle(family: &str, n: u32, id: u32, name: &str) -> io::Result<Outcome> {
+    let sock = Sock::open()?;
+    let fid = family_id(&sock, family)?;
+    let mut name = name.as_bytes().to_vec();
+    name.push(0);
+    let mut seq = 10;
+    for _ in 0..n {
+        for (cmd, attrs) in [
+            (
+                1u8,
+                vec![
+                    Attr {
+                        kind: 1,
+                        payload: id.to_ne_bytes().to_vec(),
+                    },
+                    Attr {
+                        kind: 2,
+                        payload: name.clone(),
+                    },
+                ],
+            ),
+            (
+                2u8,
+                vec![Attr {
+                    kind: 1,
+                    payload: id.to_ne_bytes().to_vec(),
+                }],
+            ),
+        ] {
+            seq += 1;
+            sock.send(&message(fid, cmd, NLM_F_ACK, seq, &attrs))?;
+            let o = loop {
+                if let Some(o) = parse_ack(&sock.recv()?) {
+                    break o;
+                }
+            };
+            if o.errno != 0 {
+                return Ok(o);
+            }
+        }
+    }
+    Ok(Outcome {
+        errno: 0,
+        msg: None,
+    })
+}
+
 /// Sends command `cmd` of family `family` with `attrs` and returns the ack.
 pub(crate) fn request(family: &str, cmd: u8, attrs: &[Attr]) -> io::Result<Outcome> {
     let sock = Sock::open()?;

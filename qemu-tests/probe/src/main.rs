@@ -13,6 +13,7 @@
 //! vrctx-probe threads            # a new thread's context, from /proc
 //! vrctx-probe genl CMD [ATTR=TYPE:VALUE]...   # see genl.rs
 //! vrctx-probe events N          # print the next N vrctx events
+//! vrctx-probe cycle N ID NAME   # create and delete a context N times
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
@@ -340,12 +341,39 @@ fn events_cmd(args: &[String]) -> ExitCode {
     }
 }
 
+/// Creates and deletes one context N times through one netlink socket.
+fn cycle_cmd(args: &[String]) -> ExitCode {
+    let (Some(n), Some(id), Some(name)) = (
+        args.first().and_then(|a| a.parse::<u32>().ok()),
+        args.get(1).and_then(|a| a.parse::<u32>().ok()),
+        args.get(2),
+    ) else {
+        eprintln!("vrctx-probe: cycle N ID NAME");
+        return ExitCode::from(2);
+    };
+    match genl::cycle(vrctx_uapi::VRCTX_GENL_NAME, n, id, name) {
+        Ok(o) if o.errno == 0 => {
+            println!("ok");
+            ExitCode::SUCCESS
+        }
+        Ok(o) => {
+            println!("{} {}", errno::name(o.errno), o.msg.unwrap_or_default());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            println!("{}", errno::name(e.raw_os_error().unwrap_or(0)));
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("threads") => return threads(),
         Some("genl") => return genl_cmd(&args[1..]),
         Some("events") => return events_cmd(&args[1..]),
+        Some("cycle") => return cycle_cmd(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {
