@@ -8,7 +8,7 @@
 
 use std::process::Command;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 
@@ -108,9 +108,23 @@ pub fn restore_terminal() {
 }
 
 /// Kills every registered child and deletes every registered namespace.
-/// Used by the panic hook; must not block on the registry lock.
+/// Used by the panic hook; must not block forever on the registry lock
+/// (the panicking thread may hold it), but other threads (`vmrun suite
+/// --jobs N`) only hold it briefly, so it retries for a while.
 pub fn emergency_cleanup() {
-    let Ok(mut g) = REGISTRY.try_lock() else {
+    let mut g = None;
+    for _ in 0..200 {
+        match REGISTRY.try_lock() {
+            Ok(l) => g = Some(l),
+            Err(TryLockError::Poisoned(e)) => g = Some(e.into_inner()),
+            Err(TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                continue;
+            }
+        }
+        break;
+    }
+    let Some(mut g) = g else {
         return;
     };
     let Some(r) = g.as_mut() else {

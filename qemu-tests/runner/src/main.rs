@@ -90,9 +90,15 @@ struct SuiteArgs {
     /// Keep consoles in DIR/<test>/vmN.log
     #[arg(long)]
     log_dir: Option<PathBuf>,
-    /// Print every console line as it arrives
+    /// Print every console line as it arrives (prefixed with the test name
+    /// when --jobs > 1)
     #[arg(long, short)]
     verbose: bool,
+    /// Run tests in parallel with at most N VMs at once (a host test counts
+    /// as one; a test with more VMs than N runs alone). Default:
+    /// $VMRUN_JOBS, else 1
+    #[arg(long, short = 'j')]
+    jobs: Option<u32>,
     /// Test directories (their *.sh files, sorted) or test files
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -121,6 +127,23 @@ fn timeout(flag: Option<u64>) -> Result<u64> {
             .with_context(|| format!("TIMEOUT={s:?} is not a number of seconds")),
         _ => Ok(DEFAULT_TIMEOUT),
     }
+}
+
+fn jobs(flag: Option<u32>) -> Result<u32> {
+    let n = match flag {
+        Some(n) => n,
+        None => match std::env::var("VMRUN_JOBS") {
+            Ok(s) if !s.trim().is_empty() => s
+                .trim()
+                .parse()
+                .with_context(|| format!("VMRUN_JOBS={s:?} is not a number"))?,
+            _ => 1,
+        },
+    };
+    if n == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    Ok(n)
 }
 
 fn print_summary(o: &vm::Outcome) {
@@ -174,6 +197,7 @@ fn real_main() -> Result<i32> {
                 append: a.boot.append.into_iter().collect(),
                 log_dir: a.log_dir,
                 echo: !a.quiet,
+                echo_prefix: String::new(),
                 mode: vm::Mode::Run {
                     script,
                     files: a.files,
@@ -193,6 +217,7 @@ fn real_main() -> Result<i32> {
             log_dir: a.log_dir,
             paths: a.paths,
             verbose: a.verbose,
+            jobs: jobs(a.jobs)?,
         }),
         Cmd::Shell(a) => {
             let log_dir = match a.log_dir {
@@ -217,6 +242,7 @@ fn real_main() -> Result<i32> {
                 append: a.boot.append.into_iter().collect(),
                 log_dir: (a.vms > 1).then_some(log_dir),
                 echo: false,
+                echo_prefix: String::new(),
                 mode: vm::Mode::Shell,
             };
             let o = vm::run(&cfg)?;

@@ -46,6 +46,9 @@ pub struct RunConfig {
     pub log_dir: Option<PathBuf>,
     /// Print console lines as they arrive, prefixed with `[vmN]`.
     pub echo: bool,
+    /// Put before `[vmN]` when echoing (`vmrun suite -v --jobs N`: the test
+    /// name), else empty.
+    pub echo_prefix: String,
     pub mode: Mode,
 }
 
@@ -460,14 +463,15 @@ impl Vm {
         }
     }
 
-    fn on_line(&mut self, text: String, stderr: bool, echo: bool) {
+    /// `echo`: print the line, after this prefix.
+    fn on_line(&mut self, text: String, stderr: bool, echo: Option<&str>) {
         let shown = if stderr {
             format!("qemu: {text}")
         } else {
             text
         };
-        if echo {
-            println!("[vm{}] {}", self.id, shown);
+        if let Some(prefix) = echo {
+            println!("{prefix}[vm{}] {}", self.id, shown);
         }
         if let Some(l) = self.log.as_mut() {
             let _ = writeln!(l, "{shown}");
@@ -822,7 +826,10 @@ fn event_loop(
             }
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Event::Line { vm, stderr, text }) => vms[vm].on_line(text, stderr, cfg.echo),
+            Ok(Event::Line { vm, stderr, text }) => {
+                let echo = cfg.echo.then_some(cfg.echo_prefix.as_str());
+                vms[vm].on_line(text, stderr, echo)
+            }
             Ok(Event::Eof { vm }) => {
                 let v = &mut vms[vm];
                 v.open_streams -= 1;
@@ -922,7 +929,7 @@ mod tests {
             log: None,
         };
         for l in lines {
-            v.on_line(l.to_string(), false, false);
+            v.on_line(l.to_string(), false, None);
         }
         v
     }
