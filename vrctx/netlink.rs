@@ -21,10 +21,6 @@ use crate::{
 /// The policy behind the family and the per-namespace hooks.
 pub(crate) struct Vrctx;
 
-const fn refusal(errno: Error, msg: &'static CStr) -> Refusal {
-    Refusal { errno, msg }
-}
-
 /// Reports `r` to the requester and returns its errno.
 fn refuse(req: &Request<'_>, r: Refusal) -> Error {
     req.ack().set_msg(r.msg);
@@ -36,11 +32,11 @@ fn selector<'a>(req: &Request<'a>) -> Result<Selector<'a>, Refusal> {
     match (req.u32(A_ID), req.string(A_NAME)) {
         (Some(id), None) => Ok(Selector::Id(id)),
         (None, Some(name)) => Ok(Selector::Name(name)),
-        (Some(_), Some(_)) => Err(refusal(
+        (Some(_), Some(_)) => Err(Refusal::new(
             EINVAL,
             c"Name the context by id or by name, not both",
         )),
-        (None, None) => Err(refusal(EINVAL, c"Missing context id or name")),
+        (None, None) => Err(Refusal::new(EINVAL, c"Missing context id or name")),
     }
 }
 
@@ -70,7 +66,7 @@ fn event(net: Net<'_>, cmd: u32, c: &Context) {
 fn create(req: &Request<'_>, net: Net<'_>) -> Result {
     let id = req
         .u32(A_ID)
-        .ok_or_else(|| refuse(req, refusal(EINVAL, c"Missing context id")))?;
+        .ok_or_else(|| refuse(req, Refusal::new(EINVAL, c"Missing context id")))?;
     let mut reg = REGISTRY.lock();
     let name = reg
         .check_new(net.key(), id, req.string(A_NAME))
@@ -80,11 +76,11 @@ fn create(req: &Request<'_>, net: Net<'_>) -> Result {
     if net.users(id).tasks != 0 {
         return Err(refuse(
             req,
-            refusal(EBUSY, c"Threads still have this id as their default context"),
+            Refusal::new(EBUSY, c"Threads still have this id as their default context"),
         ));
     }
     net.publish(id)
-        .map_err(|e| refuse(req, refusal(e, c"Cannot set up the context's routing table")))?;
+        .map_err(|e| refuse(req, Refusal::new(e, c"Cannot set up the context's routing table")))?;
     let ctx = Context {
         net: net.key(),
         id,
@@ -115,7 +111,7 @@ fn delete(req: &Request<'_>, net: Net<'_>) -> Result {
     if net.users(ctx.id).any() && !req.flag(A_FORCE) {
         return Err(refuse(
             req,
-            refusal(
+            Refusal::new(
                 EBUSY,
                 c"Context in use by interfaces, sockets or threads (delete it with force)",
             ),
@@ -142,9 +138,9 @@ fn get(req: &Request<'_>, net: Net<'_>) -> Result<Option<Msg>> {
 fn assign(req: &Request<'_>, net: Net<'_>) -> Result {
     let ifindex = req
         .u32(A_IFINDEX)
-        .ok_or_else(|| refuse(req, refusal(EINVAL, c"Missing interface index")))?;
+        .ok_or_else(|| refuse(req, Refusal::new(EINVAL, c"Missing interface index")))?;
     let ifindex = i32::try_from(ifindex)
-        .map_err(|_| refuse(req, refusal(ENODEV, c"No such interface")))?;
+        .map_err(|_| refuse(req, Refusal::new(ENODEV, c"No such interface")))?;
     let sel = selector(req).map_err(|r| refuse(req, r))?;
     // Hold the registry so that the context cannot go away meanwhile.
     let reg = REGISTRY.lock();

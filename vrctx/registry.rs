@@ -24,14 +24,18 @@ pub(crate) struct Refusal {
     pub(crate) msg: &'static CStr,
 }
 
-const fn refuse(errno: Error, msg: &'static CStr) -> Refusal {
-    Refusal { errno, msg }
+impl Refusal {
+    /// A refusal with `errno`, explained by `msg`.
+    pub(crate) const fn new(errno: Error, msg: &'static CStr) -> Self {
+        Refusal { errno, msg }
+    }
 }
+
 
 /// Checks that `ctx` can name a context at all.
 pub(crate) fn check_id(ctx: u32) -> Result<(), Refusal> {
     if ctx > uapi::VRCTX_ID_MAX {
-        return Err(refuse(ERANGE, c"Context id out of range (0 to 2147483647)"));
+        return Err(Refusal::new(ERANGE, c"Context id out of range (0 to 2147483647)"));
     }
     Ok(())
 }
@@ -60,7 +64,7 @@ pub(crate) fn ctx_of_table(table: u32) -> Option<u32> {
 /// `_`, `-` and `.`, not starting with a digit (so that a name never reads
 /// as an id).
 pub(crate) fn check_name(name: &[u8]) -> Result<(), Refusal> {
-    const BAD: Refusal = refuse(
+    const BAD: Refusal = Refusal::new(
         EINVAL,
         c"Bad context name (1-15 of A-Z a-z 0-9 _ - ., not starting with a digit)",
     );
@@ -156,7 +160,7 @@ impl Registry {
     pub(crate) fn find(&self, net: NetKey, sel: Selector<'_>) -> Result<&Context, Refusal> {
         let found = match sel {
             Selector::Id(DEFAULT) => {
-                return Err(refuse(EINVAL, c"Context 0 is the default context"))
+                return Err(Refusal::new(EINVAL, c"Context 0 is the default context"))
             }
             Selector::Id(id) => {
                 check_id(id)?;
@@ -169,7 +173,7 @@ impl Registry {
                     .find(|c| c.net == net && c.name.is_some_and(|n| n.as_bytes() == name))
             }
         };
-        found.ok_or(refuse(ENOENT, c"No such context"))
+        found.ok_or(Refusal::new(ENOENT, c"No such context"))
     }
 
     /// Checks that context `id` named `name` may be created in `net`.
@@ -180,16 +184,16 @@ impl Registry {
         name: Option<&[u8]>,
     ) -> Result<Option<Name>, Refusal> {
         if id == DEFAULT {
-            return Err(refuse(EEXIST, c"Context 0 always exists"));
+            return Err(Refusal::new(EEXIST, c"Context 0 always exists"));
         }
         check_id(id)?;
         let name = name.map(Name::new).transpose()?;
         if self.position(net, id).is_ok() {
-            return Err(refuse(EEXIST, c"Context exists"));
+            return Err(Refusal::new(EEXIST, c"Context exists"));
         }
         if let Some(n) = name {
             if self.find(net, Selector::Name(n.as_bytes())).is_ok() {
-                return Err(refuse(EEXIST, c"Another context has this name"));
+                return Err(Refusal::new(EEXIST, c"Another context has this name"));
             }
         }
         Ok(name)
@@ -198,10 +202,10 @@ impl Registry {
     /// Adds a context checked with [`Registry::check_new`].
     pub(crate) fn insert(&mut self, ctx: Context) -> Result<(), Refusal> {
         let at = match self.position(ctx.net, ctx.id) {
-            Ok(_) => return Err(refuse(EEXIST, c"Context exists")),
+            Ok(_) => return Err(Refusal::new(EEXIST, c"Context exists")),
             Err(at) => at,
         };
-        const NOMEM: Refusal = refuse(ENOMEM, c"Out of memory");
+        const NOMEM: Refusal = Refusal::new(ENOMEM, c"Out of memory");
         self.contexts
             .reserve(1, GFP_KERNEL)
             .map_err(|_| NOMEM)?;

@@ -300,7 +300,13 @@ fn genl_cmd(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match genl::request(vrctx_uapi::VRCTX_GENL_NAME, cmd, &attrs) {
+    report(genl::request(vrctx_uapi::VRCTX_GENL_NAME, cmd, &attrs))
+}
+
+/// Prints `ok`, or the errno's name and the kernel's message, and exits
+/// accordingly.
+fn report(outcome: std::io::Result<genl::Outcome>) -> ExitCode {
+    match outcome {
         Ok(o) if o.errno == 0 => {
             println!("ok");
             ExitCode::SUCCESS
@@ -351,20 +357,7 @@ fn cycle_cmd(args: &[String]) -> ExitCode {
         eprintln!("vrctx-probe: cycle N ID NAME");
         return ExitCode::from(2);
     };
-    match genl::cycle(vrctx_uapi::VRCTX_GENL_NAME, n, id, name) {
-        Ok(o) if o.errno == 0 => {
-            println!("ok");
-            ExitCode::SUCCESS
-        }
-        Ok(o) => {
-            println!("{} {}", errno::name(o.errno), o.msg.unwrap_or_default());
-            ExitCode::FAILURE
-        }
-        Err(e) => {
-            println!("{}", errno::name(e.raw_os_error().unwrap_or(0)));
-            ExitCode::FAILURE
-        }
-    }
+    report(genl::cycle(vrctx_uapi::VRCTX_GENL_NAME, n, id, name))
 }
 
 fn main() -> ExitCode {
