@@ -5,6 +5,7 @@ KIND      ?= test
 VMS       ?= 1
 SCRIPT    ?=
 TIMEOUT   ?= 300
+T         ?=
 TARGET    := x86_64-unknown-linux-gnu
 VRCTL     := target/$(TARGET)/release/vrctl
 VMRUN     := target/release/vmrun
@@ -13,12 +14,14 @@ INITRD     = build/initramfs-$(KIND).cpio.gz
 export VRCTL
 
 .PHONY: all deps kernel modules vrctl runner userland initramfs guest lint test-host \
-	checkpatch check demo run-guest shell bench clean distclean help
+	checkpatch check soak demo run-guest shell bench clean distclean help
 
 all: guest
 
 help:
 	@echo "make check                 build everything, run every test (ends 'N passed, N failed')"
+	@echo "make check T=43            build, then run only the tests whose name contains 43"
+	@echo "make soak                  the long soak loops (qemu-tests/soak), not part of check"
 	@echo "make demo                  boot two VMs and show a narrated session"
 	@echo "make run-guest SCRIPT=f [VMS=n]  run your own script in n VMs on one L2 segment"
 	@echo "make shell [VMS=n]         interactive guest on the serial console (Ctrl-A X quits)"
@@ -49,9 +52,10 @@ initramfs: modules vrctl userland
 
 guest: initramfs runner
 
-lint:
+lint: modules
 	cargo fmt --all --check
 	cargo clippy -q --locked --workspace --all-targets -- -D warnings
+	@scripts/modules.sh $(KIND) --lint
 
 test-host:
 	cargo test -q --locked --workspace
@@ -60,7 +64,10 @@ checkpatch:
 	@scripts/checkpatch.sh
 
 check:
-	@scripts/check.sh
+	@T='$(T)' scripts/check.sh
+
+soak: guest
+	@$(VMRUN) suite -j $$(nproc) --kernel $(KERNEL) --initrd $(INITRD) --log-dir build/soak-logs qemu-tests/soak
 
 demo: guest
 	@$(VMRUN) run --kernel $(KERNEL) --initrd $(INITRD) --vms 2 --timeout $(TIMEOUT) qemu-tests/demo.sh

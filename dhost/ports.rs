@@ -34,7 +34,11 @@ impl PortRange {
             return Err(EINVAL);
         }
         let lo = u32::from(self.lo) + (n - 1) * size;
-        let hi = if n == m { u32::from(self.hi) } else { lo + size - 1 };
+        let hi = if n == m {
+            u32::from(self.hi)
+        } else {
+            lo + size - 1
+        };
         Ok(PortRange {
             lo: u16::try_from(lo)?,
             hi: u16::try_from(hi)?,
@@ -51,7 +55,10 @@ impl PortRange {
 mod tests {
     use super::*;
 
-    const LINUX_DEFAULT: PortRange = PortRange { lo: 32768, hi: 60999 };
+    const LINUX_DEFAULT: PortRange = PortRange {
+        lo: 32768,
+        hi: 60999,
+    };
 
     #[test]
     fn slices_cover_the_range_disjointly() {

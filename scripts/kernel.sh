@@ -157,4 +157,17 @@ if ! make -C "$SRC" O="$OBJ" "${KMAKE_RUST[@]}" -j"$(nproc)" bzImage modules >"$
 	tail -n 20 "$OBJ/build.log" >&2
 	die "kernel build failed (full log: $OBJ/build.log)"
 fi
+# A compiler warning in a file the series touches fails the build, as a
+# warning in the modules does.
+touched=$(cd "$TOP/kernel-patches" && sed -n 's|^+++ b/||p' $(cat series) | sort -u)
+warned=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' "$OBJ/build.log" | sed "s|^$SRC/||" | sort -u || true)
+bad=$(echo "$warned" | while IFS= read -r l; do
+	[ -n "$l" ] || continue
+	f=${l%%:*}
+	echo "$touched" | grep -qxF "$f" && echo "$l"
+done)
+if [ -n "$bad" ]; then
+	echo "$bad" >&2
+	die "compiler warnings in files the kernel series touches (full log: $OBJ/build.log)"
+fi
 echo "kernel $KIND: $OBJ/arch/x86/boot/bzImage ($(($(date +%s) - start)) s)"

@@ -76,11 +76,18 @@ fn create(req: &Request<'_>, net: Net<'_>) -> Result {
     if net.users(id).tasks != 0 {
         return Err(refuse(
             req,
-            Refusal::new(EBUSY, c"Threads still have this id as their default context"),
+            Refusal::new(
+                EBUSY,
+                c"Threads still have this id as their default context",
+            ),
         ));
     }
-    net.publish(id)
-        .map_err(|e| refuse(req, Refusal::new(e, c"Cannot set up the context's routing table")))?;
+    net.publish(id).map_err(|e| {
+        refuse(
+            req,
+            Refusal::new(e, c"Cannot set up the context's routing table"),
+        )
+    })?;
     let ctx = Context {
         net: net.key(),
         id,
@@ -186,13 +193,7 @@ impl Hooks for Vrctx {
     fn show(net: Net<'_>, m: &SeqFile) {
         seq_print!(m, "id name table interfaces sockets tasks\n");
         let u = net.users(DEFAULT);
-        seq_print!(
-            m,
-            "0 - 254 {} {} {}\n",
-            u.ifaces,
-            u.sockets,
-            u.tasks
-        );
+        seq_print!(m, "0 - 254 {} {} {}\n", u.ifaces, u.sockets, u.tasks);
         let reg = REGISTRY.lock();
         for ctx in reg.of_net(net.key()) {
             let u = net.users(ctx.id);

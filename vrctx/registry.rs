@@ -31,11 +31,13 @@ impl Refusal {
     }
 }
 
-
 /// Checks that `ctx` can name a context at all.
 pub(crate) fn check_id(ctx: u32) -> Result<(), Refusal> {
     if ctx > uapi::VRCTX_ID_MAX {
-        return Err(Refusal::new(ERANGE, c"Context id out of range (0 to 2147483647)"));
+        return Err(Refusal::new(
+            ERANGE,
+            c"Context id out of range (0 to 2147483647)",
+        ));
     }
     Ok(())
 }
@@ -206,9 +208,7 @@ impl Registry {
             Err(at) => at,
         };
         const NOMEM: Refusal = Refusal::new(ENOMEM, c"Out of memory");
-        self.contexts
-            .reserve(1, GFP_KERNEL)
-            .map_err(|_| NOMEM)?;
+        self.contexts.reserve(1, GFP_KERNEL).map_err(|_| NOMEM)?;
         self.contexts
             .insert_within_capacity(at, ctx)
             .map_err(|_| NOMEM)
@@ -229,7 +229,6 @@ impl Registry {
     pub(crate) fn first_of(&self, net: NetKey) -> Option<u32> {
         self.of_net(net).next().map(|c| c.id)
     }
-
 }
 
 #[kunit_tests(vrctx_registry)]
@@ -297,14 +296,20 @@ mod tests {
         assert_eq!(add(&mut r, A, 6, Some(b"red")).unwrap_err().errno, EEXIST);
         assert_eq!(add(&mut r, A, 0, None).unwrap_err().errno, EEXIST);
         assert_eq!(add(&mut r, A, u32::MAX, None).unwrap_err().errno, ERANGE);
-        assert_eq!(add(&mut r, A, 7, Some(b"9lives")).unwrap_err().errno, EINVAL);
+        assert_eq!(
+            add(&mut r, A, 7, Some(b"9lives")).unwrap_err().errno,
+            EINVAL
+        );
         assert_eq!(r.of_net(A).count() + r.of_net(B).count(), 3);
 
         assert_eq!(r.find(A, Selector::Name(b"red")).unwrap().id, 5);
         assert_eq!(r.find(A, Selector::Id(3)).unwrap().name, None);
         assert_eq!(r.find(A, Selector::Id(4)).unwrap_err().errno, ENOENT);
         assert_eq!(r.find(A, Selector::Id(0)).unwrap_err().errno, EINVAL);
-        assert_eq!(r.find(A, Selector::Name(b"blue")).unwrap_err().errno, ENOENT);
+        assert_eq!(
+            r.find(A, Selector::Name(b"blue")).unwrap_err().errno,
+            ENOENT
+        );
 
         let ids: KVec<u32> = {
             let mut v = KVec::new();

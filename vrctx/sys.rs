@@ -101,9 +101,7 @@ impl<'a> Net<'a> {
     pub(crate) fn assign(self, ifindex: i32, ctx: u32, ack: &ExtAck<'_>) -> Result {
         // SAFETY: By the type invariant `self.ptr` is a live namespace;
         // `ack.ptr` is null or the request's extack.
-        to_result(unsafe {
-            bindings::vrctx_dev_assign(self.ptr.as_ptr(), ifindex, ctx, ack.ptr)
-        })
+        to_result(unsafe { bindings::vrctx_dev_assign(self.ptr.as_ptr(), ifindex, ctx, ack.ptr) })
     }
 
     /// Aborts every socket of `ctx` (ECONNABORTED). May sleep.
@@ -185,8 +183,7 @@ pub(crate) mod genl {
     static POLICY: Policy = {
         let mut p = [policy(0, 0); MAXATTR + 1];
         p[A_ID as usize] = policy(bindings::NLA_U32, 0);
-        p[A_NAME as usize] =
-            policy(bindings::NLA_NUL_STRING, uapi::VRCTX_NAME_MAX as u16 - 1);
+        p[A_NAME as usize] = policy(bindings::NLA_NUL_STRING, uapi::VRCTX_NAME_MAX as u16 - 1);
         p[A_TABLE as usize] = policy(bindings::NLA_REJECT, 0);
         p[A_FORCE as usize] = policy(bindings::NLA_FLAG, 0);
         p[A_IFINDEX as usize] = policy(bindings::NLA_U32, 0);
@@ -248,6 +245,11 @@ pub(crate) mod genl {
         family: &'static Family,
     }
 
+    /// The family's `doit` for every command.
+    ///
+    /// # Safety
+    ///
+    /// Called by the generic netlink core only, with a valid request.
     unsafe extern "C" fn doit_callback<T: Commands>(
         _skb: *mut bindings::sk_buff,
         info: *mut bindings::genl_info,
@@ -266,6 +268,12 @@ pub(crate) mod genl {
         })
     }
 
+    /// The family's `dumpit`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the generic netlink core only, with a valid dump buffer
+    /// and callback state.
     unsafe extern "C" fn dumpit_callback<T: Commands>(
         skb: *mut bindings::sk_buff,
         cb: *mut bindings::netlink_callback,
@@ -292,7 +300,11 @@ pub(crate) mod genl {
     const fn small_op<T: Commands>(cmd: u32, dump: bool, admin: bool) -> bindings::genl_small_ops {
         bindings::genl_small_ops {
             doit: if dump { None } else { Some(doit_callback::<T>) },
-            dumpit: if dump { Some(dumpit_callback::<T>) } else { None },
+            dumpit: if dump {
+                Some(dumpit_callback::<T>)
+            } else {
+                None
+            },
             // CAST: Command numbers and flags fit in a byte.
             cmd: cmd as u8,
             internal_flags: 0,
@@ -346,7 +358,6 @@ pub(crate) mod genl {
             to_result(unsafe { bindings::genl_register_family(family.raw.get()) })?;
             Ok(Registration { family })
         }
-
     }
 
     impl Family {
@@ -355,9 +366,8 @@ pub(crate) mod genl {
         pub(crate) fn new_event(&'static self, net: Net<'_>, cmd: u32) -> Option<Msg> {
             // SAFETY: The family is registered (events are only sent by
             // commands and hooks that run while it is); `net` is live.
-            let listening = unsafe {
-                bindings::genl_has_listeners(self.raw.get(), net.ptr.as_ptr(), 0)
-            };
+            let listening =
+                unsafe { bindings::genl_has_listeners(self.raw.get(), net.ptr.as_ptr(), 0) };
             if listening == 0 {
                 return None;
             }
@@ -446,7 +456,12 @@ pub(crate) mod genl {
     }
 
     impl Msg {
-        fn new(family: *mut bindings::genl_family, portid: u32, seq: u32, cmd: u32) -> Result<Self> {
+        fn new(
+            family: *mut bindings::genl_family,
+            portid: u32,
+            seq: u32,
+            cmd: u32,
+        ) -> Result<Self> {
             // SAFETY: Plain allocation.
             let skb = unsafe {
                 bindings::genlmsg_new(bindings::GENLMSG_DEFAULT_SIZE, bindings::GFP_KERNEL)
@@ -454,9 +469,8 @@ pub(crate) mod genl {
             let skb = NonNull::new(skb).ok_or(ENOMEM)?;
             // SAFETY: `skb` is a fresh message; the family is registered.
             // CAST: Command numbers fit in a byte.
-            let hdr = unsafe {
-                bindings::genlmsg_put(skb.as_ptr(), portid, seq, family, 0, cmd as u8)
-            };
+            let hdr =
+                unsafe { bindings::genlmsg_put(skb.as_ptr(), portid, seq, family, 0, cmd as u8) };
             if hdr.is_null() {
                 // SAFETY: We own `skb`.
                 unsafe { bindings::nlmsg_free(skb.as_ptr()) };
@@ -540,9 +554,7 @@ pub(crate) mod genl {
         /// Adds a string attribute; `EMSGSIZE` if the message is full.
         pub(crate) fn string(&mut self, attr: u32, s: &CStr) -> Result {
             // SAFETY: As above; `s` is NUL-terminated.
-            to_result(unsafe {
-                bindings::nla_put_string(self.skb, attr as c_int, s.as_char_ptr())
-            })
+            to_result(unsafe { bindings::nla_put_string(self.skb, attr as c_int, s.as_char_ptr()) })
         }
     }
 
@@ -653,6 +665,11 @@ pub(crate) mod pernet {
         }
     }
 
+    /// Prints the `/proc/net` file.
+    ///
+    /// # Safety
+    ///
+    /// Called by the seq_file core only, with a `single_open_net` file.
     unsafe extern "C" fn show_callback<T: Hooks>(
         seq: *mut bindings::seq_file,
         _v: *mut c_void,
@@ -667,6 +684,11 @@ pub(crate) mod pernet {
         0
     }
 
+    /// A namespace appears (or the module arrives).
+    ///
+    /// # Safety
+    ///
+    /// Called by the pernet core only, with a live namespace.
     unsafe extern "C" fn init_callback<T: Hooks>(net: *mut bindings::net) -> c_int {
         // SAFETY: The namespace core passes a live namespace.
         let entry = unsafe {
@@ -684,6 +706,11 @@ pub(crate) mod pernet {
         0
     }
 
+    /// A namespace goes away (or the module does).
+    ///
+    /// # Safety
+    ///
+    /// Called by the pernet core only, with a namespace still alive.
     unsafe extern "C" fn exit_callback<T: Hooks>(net: *mut bindings::net) {
         // SAFETY: The namespace core passes a live namespace.
         if let Some(n) = unsafe { Net::from_raw(net) } {
