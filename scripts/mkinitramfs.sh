@@ -15,7 +15,8 @@
 #     each must exist),
 #   - build/modules-KIND/*.ko (or $MODULES_DIR/*.ko) into /lib/modules/vrctx/,
 #   - a minimal /etc (passwd, group, nsswitch, hosts, nginx default site),
-#   - qemu-tests/guest/init as /init.
+#   - qemu-tests/guest/init as /init, qemu-tests/guest/lib.sh (the guest test
+#     library every test sources) as /usr/lib/vrctx/lib.sh.
 # Exits at once when no input changed since the last build.
 set -euo pipefail
 
@@ -39,12 +40,14 @@ STAGE=${OUTPUT%.cpio.gz}.d
 USERLAND=$B/guest-userland
 MODDIR=${MODULES_DIR:-$B/modules-$KIND}
 INIT=$ROOT/qemu-tests/guest/init
+TESTLIB=$ROOT/qemu-tests/guest/lib.sh
 BUSYBOX=${BUSYBOX:-$USERLAND/bin/busybox}
 VRCTL=${VRCTL:-$ROOT/target/x86_64-unknown-linux-gnu/release/vrctl}
 MULTIARCH=x86_64-linux-gnu
 
 [ "$(id -u)" = 0 ] || die "must run as root (device nodes, file owners)"
 [ -f "$INIT" ] || die "missing $INIT"
+[ -f "$TESTLIB" ] || die "missing $TESTLIB"
 [ -f "$USERLAND/.stamp" ] || die "missing $USERLAND (run scripts/guest-userland.sh first)"
 [ -f "$BUSYBOX" ] || die "missing $BUSYBOX (run scripts/guest-userland.sh)"
 # A busybox whose sh prefers its applets to PATH (busybox-static's
@@ -84,7 +87,7 @@ fingerprint() {
 		echo "kind=$KIND vrctl=${VRCTL:-none}"
 		sha256sum "${BASH_SOURCE[0]}"
 		cat "$USERLAND/.stamp"
-		stat -L -c '%n %s %Y' "$INIT" "$BUSYBOX" ${VRCTL:+"$VRCTL"} \
+		stat -L -c '%n %s %Y' "$INIT" "$TESTLIB" "$BUSYBOX" ${VRCTL:+"$VRCTL"} \
 			${extra_bins[@]+"${extra_bins[@]}"} ${modules[@]+"${modules[@]}"}
 	} | sha256sum | cut -d' ' -f1
 }
@@ -106,6 +109,7 @@ mknod -m 666 dev/null c 1 3
 install -m 755 "$INIT" init
 cp -a "$USERLAND/." .
 install -m 755 "$BUSYBOX" bin/busybox
+install -D -m 644 "$TESTLIB" usr/lib/vrctx/lib.sh
 rm -f .stamp .manifest
 
 # Our own programs are meant to be static; if one is not, bring its libraries.

@@ -1,8 +1,5 @@
 # The modules' KUnit suites ran at load time and passed.
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+. /usr/lib/vrctx/lib.sh
 k=/sys/kernel/debug/kunit
 [ -d $k ] || fail "no $k (KUnit debugfs missing)"
 for suite in vrctx_registry dhost_ports; do

@@ -1,45 +1,38 @@
 # Process context: vrctl exec sets it, children and threads inherit it,
 # vrctl identify reads it, only CAP_NET_ADMIN may enter or leave a context.
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-nopriv="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
-vrctl create 5 name red || fail "create"
-[ "$(vrctl exec 5 -- cat /proc/self/vrctx)" = 5 ] || fail "exec 5"
-[ "$(vrctl exec red -- cat /proc/self/vrctx)" = 5 ] || fail "exec red"
-out=$(vrctl exec red -- sh -c 'cat /proc/self/vrctx; sh -c "cat /proc/self/vrctx"; (cat /proc/self/vrctx)')
-[ "$(echo $out)" = "5 5 5" ] || fail "children: $out"
-out=$(vrctl exec red -- vrctx-probe threads)
-[ "$out" = "main 5 thread 5" ] || fail "threads: $out"
-[ "$(vrctl identify)" = 0 ] || fail "identify: $(vrctl identify)"
-[ "$(vrctl exec red -- vrctl identify)" = "5 red" ] || fail "identify in red: $(vrctl exec red -- vrctl identify)"
+. /usr/lib/vrctx/lib.sh
+must vrctl create 5 name red
+expect_out 5 vrctl exec 5 -- cat /proc/self/vrctx
+expect_out 5 vrctl exec red -- cat /proc/self/vrctx
+must vrctl exec red -- sh -c 'cat /proc/self/vrctx; sh -c "cat /proc/self/vrctx"; (cat /proc/self/vrctx)'
+[ "$(echo $OUT)" = "5 5 5" ] || fail "children: $OUT"
+expect_out "main 5 thread 5" vrctl exec red -- vrctx-probe threads
+expect_out 0 vrctl identify
+expect_out "5 red" vrctl exec red -- vrctl identify
 vrctl exec red -- sleep 30 &
 pid=$!
-sleep 1
-[ "$(vrctl identify $pid)" = "5 red" ] || fail "identify $pid: $(vrctl identify $pid)"
-[ "$(cat /proc/$pid/task/$pid/vrctx)" = 5 ] || fail "task file"
-vrctl -j identify $pid | grep -q '"vrctx":5' || fail "identify -j: $(vrctl -j identify $pid)"
+# vrctl has switched to red and exec'd sleep.
+wait_for 10 comm_is $pid sleep
+expect_out "5 red" vrctl identify $pid
+expect_out 5 cat /proc/$pid/task/$pid/vrctx
+expect 0 '"vrctx":5' vrctl -j identify $pid
 kill $pid
+wait_pid 5 $pid
 # Root writes /proc/self/vrctx directly.
-[ "$(sh -c 'echo 5 > /proc/self/vrctx && cat /proc/self/vrctx')" = 5 ] || fail "proc write 5"
+expect_out 5 sh -c 'echo 5 > /proc/self/vrctx && cat /proc/self/vrctx'
 # Without CAP_NET_ADMIN: cannot enter ...
-out=$($nopriv vrctl exec red -- cat /proc/self/vrctx 2>&1) && fail "unprivileged exec red: $out"
-echo "$out" | grep -q 'not permitted' || fail "unprivileged exec: '$out'"
+expect 2 'Operation not permitted' $NOPRIV vrctl exec red -- cat /proc/self/vrctx
 # ... nor leave; the context stays.
-out=$(vrctl exec red -- $nopriv sh -c 'echo 0 > /proc/self/vrctx; cat /proc/self/vrctx' 2>&1)
-echo "$out" | grep -q 'not permitted' || fail "unprivileged leave: '$out'"
-[ "$(echo "$out" | tail -n1)" = 5 ] || fail "context changed: $out"
+expect 0 'Operation not permitted' vrctl exec red -- $NOPRIV sh -c 'echo 0 > /proc/self/vrctx; cat /proc/self/vrctx'
+[ "$(echo "$OUT" | tail -n1)" = 5 ] || fail "context changed: $OUT"
 # Staying where one is needs nothing.
-[ "$(vrctl exec red -- $nopriv sh -c 'echo 5 > /proc/self/vrctx && cat /proc/self/vrctx')" = 5 ] ||
-	fail "unprivileged no-op"
+expect_out 5 vrctl exec red -- $NOPRIV sh -c 'echo 5 > /proc/self/vrctx && cat /proc/self/vrctx'
 # A process in the context keeps it busy.
 vrctl exec red -- sleep 30 &
 pid=$!
-sleep 1
-out=$(vrctl delete red 2>&1) && fail "deleted red while a process is in it"
-echo "$out" | grep -q busy || fail "delete busy: $out"
+wait_for 10 comm_is $pid sleep
+expect 2 'delete context red: Device or resource busy' vrctl delete red
 kill $pid
-wait $pid 2>/dev/null
-vrctl delete red || fail "delete red after the process left"
+wait_pid 5 $pid
+must vrctl delete red
 echo "process context ok"

@@ -2,15 +2,12 @@
 # Smoke test of the Debian programs: nginx serves a file on 127.0.0.1:8080,
 # fetched with socat and busybox wget; iperf3 server and a 2 s client on
 # 127.0.0.1; tcpdump captures on lo.
-fail() {
-	echo "FAIL: $*"
-	[ -f /tmp/nginx-error.log ] && cat /tmp/nginx-error.log
-	exit 1
-}
+. /usr/lib/vrctx/lib.sh
+dump_on_fail /tmp/nginx-error.log
 
-mkdir -p /tmp/www
-echo "hello from vm$VMID" >/tmp/www/hello.txt
-cat >/tmp/nginx.conf <<'CONF'
+mkdir -p /tmp/www || fail "mkdir /tmp/www"
+echo "hello from vm$VMID" >/tmp/www/hello.txt || fail "writing hello.txt"
+cat >/tmp/nginx.conf <<'CONF' || fail "writing nginx.conf"
 user www-data;
 worker_processes 1;
 pid /run/nginx-test.pid;
@@ -24,43 +21,33 @@ http {
 	}
 }
 CONF
-nginx -t -c /tmp/nginx.conf || fail "nginx -t"
-nginx -c /tmp/nginx.conf || fail "nginx did not start"
+must nginx -t -c /tmp/nginx.conf
+must nginx -c /tmp/nginx.conf
 
-i=0
-until got=$(printf 'GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n' |
-	socat -t 5 - TCP:127.0.0.1:8080 2>&1) && echo "$got" | grep -q "hello from vm$VMID"; do
-	i=$((i + 1))
-	[ $i -le 20 ] || fail "socat fetch from nginx: $got"
-	sleep 0.5
-done
-echo "$got" | head -n 1
-body=$(busybox wget -q -O - http://127.0.0.1:8080/hello.txt) || fail "wget"
-[ "$body" = "hello from vm$VMID" ] || fail "wget got '$body'"
-nginx -c /tmp/nginx.conf -s stop || fail "nginx -s stop"
+# nginx serves the file (once it listens).
+fetch() {
+	printf 'GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n' |
+		socat -t 5 - TCP:127.0.0.1:8080 | tee /tmp/fetch.out
+	grep -q "hello from vm$VMID" /tmp/fetch.out
+}
+wait_for 10 fetch
+echo "$OUT" | head -n 1
+expect_out "hello from vm$VMID" busybox wget -q -O - http://127.0.0.1:8080/hello.txt
+must nginx -c /tmp/nginx.conf -s stop
 
-tcpdump -i lo -n -c 2 icmp >/tmp/tcpdump.out 2>/tmp/tcpdump.err &
-tp=$!
-sleep 2
-ping -c 3 127.0.0.1 >/dev/null || fail "ping 127.0.0.1"
-i=0
-while kill -0 $tp 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 20 ] || { kill $tp; fail "tcpdump captured nothing: $(cat /tmp/tcpdump.err)"; }
-	sleep 0.5
-done
-wait $tp || fail "tcpdump failed: $(cat /tmp/tcpdump.err)"
-grep -q 'ICMP echo' /tmp/tcpdump.out || fail "tcpdump output: $(cat /tmp/tcpdump.out)"
-echo "tcpdump captured $(wc -l </tmp/tcpdump.out) packets"
+capture_start /tmp/cap-lo lo -c 2 icmp
+must ping -c 3 127.0.0.1
+wait_pid 10 "$(cat /tmp/cap-lo.pid)" || fail "tcpdump -c 2 failed"
+grep -q 'ICMP echo' /tmp/cap-lo || fail "tcpdump captured no echo"
+echo "tcpdump captured $(wc -l </tmp/cap-lo) packets"
 
-iperf3 -s -D -B 127.0.0.1 -p 5201 --logfile /tmp/iperf3-server.log || fail "iperf3 -s -D"
-i=0
-until out=$(iperf3 -c 127.0.0.1 -p 5201 -t 2 2>&1); do
-	i=$((i + 1))
-	[ $i -le 10 ] || fail "iperf3 client: $out"
-	sleep 0.5
-done
-echo "$out" | grep -q receiver || fail "iperf3 client output: $out"
-echo "$out" | grep -E 'sender|receiver'
-killall iperf3 2>/dev/null
+must iperf3 -s -D -B 127.0.0.1 -p 5201 --logfile /tmp/iperf3-server.log
+dump_on_fail /tmp/iperf3-server.log
+wait_for 10 iperf3 -c 127.0.0.1 -p 5201 -t 2
+case "$OUT" in
+*receiver*) ;;
+*) fail "iperf3 client output: $OUT" ;;
+esac
+echo "$OUT" | grep -E 'sender|receiver'
+must killall iperf3
 echo "nginx/socat/wget/tcpdump/iperf3 ok"

@@ -303,7 +303,8 @@ fn genl_cmd(args: &[String]) -> ExitCode {
     report(genl::request(vrctx_uapi::VRCTX_GENL_NAME, cmd, &attrs))
 }
 
-/// Prints `ok`, or the errno's name and the kernel's message, and exits
+/// Prints `ok`, or the errno's name followed by the kernel's message if it
+/// gave one (`EINVAL Missing context id`, `EOPNOTSUPP`), and exits
 /// accordingly.
 fn report(outcome: std::io::Result<genl::Outcome>) -> ExitCode {
     match outcome {
@@ -312,7 +313,10 @@ fn report(outcome: std::io::Result<genl::Outcome>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(o) => {
-            println!("{} {}", errno::name(o.errno), o.msg.unwrap_or_default());
+            match o.msg.filter(|m| !m.is_empty()) {
+                Some(msg) => println!("{} {msg}", errno::name(o.errno)),
+                None => println!("{}", errno::name(o.errno)),
+            }
             ExitCode::FAILURE
         }
         Err(e) => {

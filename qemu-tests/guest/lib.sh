@@ -1,0 +1,330 @@
+# The guest test library: installed by scripts/mkinitramfs.sh as
+# /usr/lib/vrctx/lib.sh and sourced by every test, right after its header
+# comments:
+#
+#	. /usr/lib/vrctx/lib.sh
+#
+# For busybox ash (Debian's busybox). It turns on `set -u`: using an unset
+# variable ends the test with a nonzero status.
+#
+# A check either passes silently or ends the test with `FAIL: ...` through
+# fail(). Never call fail() or a checking helper inside $(...), a pipeline
+# or ( ... ): it would end only that subshell. Commands given to the helpers
+# run in the test's own shell (they may be shell functions that set
+# variables or call fail), with stdout and stderr captured in a file.
+# Internal helpers are named lib_*, local variables _*.
+#
+#   fail MSG...                 print "FAIL: MSG", dump the registered files, exit 1
+#   dump_on_fail FILE...        have fail() print FILE... (captures, logs)
+#   run CMD...                  run CMD: combined output in $OUT, status in $ST; never fails
+#   must CMD...                 a setup step: CMD must exit 0, else FAIL with CMD and
+#                               its output; prints the output
+#   expect STATUS MSG CMD...    CMD exits STATUS and its output contains MSG
+#   expect_not MSG CMD...       CMD exits 0 and its output does not contain MSG
+#   expect_out WANT CMD...      CMD's whole output is WANT (vrctx-probe's "ok 5",
+#                               "EBUSY", or an errno the kernel gave no message for)
+#   expect_errno ERRNO MSG CMD... CMD (vrctx-probe genl ...) exits 1 printing
+#                               "ERRNO <kernel message containing MSG>"
+#   retry SECONDS CMD...        run CMD until it succeeds; status 1 if it has not
+#                               within SECONDS
+#   wait_for SECONDS CMD...     retry, or FAIL with CMD and its last output
+#   alive PID                   PID exists and is not a zombie
+#   gone PID...                 none of the PIDs is alive
+#   wait_pid SECONDS PID...     wait for PIDs (children) to exit, FAIL after SECONDS;
+#                               returns the last one's status
+#   comm_is PID NAME            /proc/PID/comm is NAME (`vrctl exec ... -- NAME` has exec'd)
+#   icmp_stat FIELD [NS]        an Icmp counter of /proc/net/snmp (in namespace NS)
+#   no_routes TABLE             routing table TABLE is empty or does not exist
+#   capture_start FILE IF ARGS... tcpdump on IF (ARGS: options, filter) into FILE,
+#                               in the background; returns once it is listening
+#   capture_stop FILE...        stop those captures once their output is quiet
+#   peer_ns NS IF CTX ADDR PEER_ADDR [GW]  a veth pair: IF in context CTX (0: stays
+#                               in context 0) with ADDR, IF-p in namespace NS with
+#                               PEER_ADDR and a default route via GW; "-": no address
+#   two_contexts                contexts red (1) and blue (2), each with 10.0.0.1/24 on
+#                               vred/vblue and a peer 10.0.0.2/24 (default route via
+#                               10.0.0.1) on vred-p/vblue-p in namespace pred/pblue
+#   leak_baseline               start a leak check: clear kmemleak, note the slab size
+#   leak_check MAX_KB WHAT      no kmemleak report, slab grew less than MAX_KB
+#   ctx_cycles N M ID NAME      create/delete context ID NAME N times over one netlink
+#                               socket (vrctx-probe cycle), then M times through vrctl
+#   $NOPRIV                     command prefix: run as nobody without capabilities
+
+set -u
+
+NOPRIV="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+KMEMLEAK=/sys/kernel/debug/kmemleak
+OUT=
+ST=0
+LIB_DUMP=
+LIB_DEPTH=0
+# fail() writes here: the script's stdout, even while run() redirects.
+exec 3>&1
+
+fail() {
+	local _f
+	echo "FAIL: $*" >&3
+	for _f in $LIB_DUMP; do
+		echo "== $_f" >&3
+		cat "$_f" >&3 2>&1
+	done
+	exit 1
+}
+
+dump_on_fail() {
+	LIB_DUMP="$LIB_DUMP $*"
+}
+
+# The test ended inside run() (fail() in a function, or a shell error such
+# as an unset variable): show what the unfinished commands printed.
+lib_exit() {
+	[ "$LIB_DEPTH" = 0 ] && return
+	echo "== output of the unfinished command" >&3
+	cat /tmp/.vrctx-lib-out.$$.* >&3 2>&1
+}
+trap lib_exit EXIT
+
+# Output goes to a file rather than through $(...): a daemon that keeps the
+# descriptor open cannot hang the test, and CMD runs in this shell. The
+# name is per shell ($$) and per nesting level (CMD may call run too).
+run() {
+	LIB_DEPTH=$((LIB_DEPTH + 1))
+	local _out=/tmp/.vrctx-lib-out.$$.$LIB_DEPTH
+	"$@" >"$_out" 2>&1
+	ST=$?
+	OUT=$(cat "$_out")
+	rm -f "$_out"
+	LIB_DEPTH=$((LIB_DEPTH - 1))
+	return 0
+}
+
+must() {
+	run "$@"
+	[ "$ST" = 0 ] || fail "$*: exit status $ST${OUT:+: $OUT}"
+	[ -z "$OUT" ] || printf '%s\n' "$OUT"
+}
+
+# An empty expected text matches anything: that is a bug in the test.
+lib_want() { # HELPER TEXT
+	[ -n "$2" ] || fail "test bug: $1 with an empty expected text"
+}
+
+expect() {
+	lib_want expect "$2"
+	local _st=$1 _msg=$2
+	shift 2
+	run "$@"
+	[ "$ST" = "$_st" ] || fail "$*: exit status $ST, want $_st${OUT:+: $OUT}"
+	case "$OUT" in
+	*"$_msg"*) ;;
+	*) fail "$*: '$OUT' does not say '$_msg'" ;;
+	esac
+}
+
+expect_not() {
+	lib_want expect_not "$1"
+	local _msg=$1
+	shift
+	must "$@" >/dev/null
+	case "$OUT" in
+	*"$_msg"*) fail "$*: '$OUT' says '$_msg'" ;;
+	esac
+}
+
+expect_out() {
+	lib_want expect_out "$1"
+	local _want=$1
+	shift
+	run "$@"
+	[ "$OUT" = "$_want" ] || fail "$*: '$OUT', want '$_want'"
+}
+
+expect_errno() {
+	lib_want expect_errno "$1"
+	lib_want expect_errno "$2"
+	local _errno=$1 _msg=$2
+	shift 2
+	run "$@"
+	case "$ST $OUT" in
+	"1 $_errno "*"$_msg"*) ;;
+	*) fail "$*: exit status $ST, '$OUT'; want status 1 and '$_errno ...$_msg...'" ;;
+	esac
+}
+
+# LIB_NOW: the guest's uptime in centiseconds.
+lib_now() {
+	read -r LIB_NOW _ </proc/uptime
+	LIB_NOW=${LIB_NOW%.*}${LIB_NOW#*.}
+}
+
+retry() {
+	local _end
+	lib_now
+	_end=$((LIB_NOW + $1 * 100))
+	shift
+	while :; do
+		run "$@"
+		[ "$ST" = 0 ] && return 0
+		lib_now
+		[ "$LIB_NOW" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+wait_for() {
+	local _s=$1
+	shift
+	retry "$_s" "$@" || fail "$*: not true within $_s s${OUT:+: $OUT}"
+}
+
+alive() {
+	local _stat
+	_stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# "pid (comm) state ...": the state follows the last ") ".
+	_stat=${_stat##*) }
+	[ "${_stat%% *}" != Z ]
+}
+
+gone() {
+	local _p
+	for _p; do
+		alive "$_p" && return 1
+	done
+	return 0
+}
+
+wait_pid() {
+	local _s=$1 _p _st=0
+	shift
+	retry "$_s" gone "$@" || fail "still running after $_s s:$(lib_procs "$@")"
+	for _p; do
+		wait "$_p" 2>/dev/null
+		_st=$?
+	done
+	return $_st
+}
+
+lib_procs() { # PID...: " PID (command line)" for each one alive
+	local _p
+	for _p; do
+		alive "$_p" && printf ' %s (%s)' "$_p" "$(tr '\0' ' ' <"/proc/$_p/cmdline")"
+	done
+}
+
+comm_is() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+# Prints nothing if it cannot read the counter (so a numeric test on it fails).
+icmp_stat() {
+	${2:+ip netns exec "$2"} cat /proc/net/snmp | awk -v f="$1" '
+		/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == f) c = i; h = 1 } else print $c }'
+}
+
+# ip(8) says "FIB table does not exist" for a table that is gone.
+no_routes() {
+	run ip route show table "$1"
+	case "$ST:$OUT" in
+	0: | 2:*"FIB table does not exist"*) return 0 ;;
+	esac
+	return 1
+}
+
+# Immediate mode: tcpdump prints each packet as it arrives, so what the
+# kernel captured is in FILE a moment later.
+capture_start() {
+	local _file=$1 _if=$2
+	shift 2
+	tcpdump -l -n --immediate-mode -i "$_if" "$@" >"$_file" 2>"$_file.err" &
+	echo $! >"$_file.pid"
+	dump_on_fail "$_file" "$_file.err"
+	wait_for 10 lib_listening "$_file" $!
+}
+
+lib_listening() { # FILE PID
+	grep -q 'listening on' "$1.err" && return 0
+	alive "$2" || fail "tcpdump for $1 exited: $(cat "$1.err")"
+	return 1
+}
+
+# Lets tcpdump print what it has read (until its output has not grown for
+# one poll, 5 s at most: a flood may never be quiet), then stops it.
+capture_stop() {
+	local _f _p
+	for _f; do
+		LIB_SIZE=
+		retry 5 lib_quiet "$_f"
+		read -r _p <"$_f.pid"
+		kill "$_p" 2>/dev/null
+		wait_pid 5 "$_p"
+	done
+}
+
+lib_quiet() { # FILE: true if FILE has not grown since the previous call
+	local _n
+	_n=$(wc -c <"$1")
+	[ "$_n" = "$LIB_SIZE" ] && return 0
+	LIB_SIZE=$_n
+	return 1
+}
+
+# CTX 0 leaves IF in context 0; ADDR or PEER_ADDR "-" means no address.
+peer_ns() {
+	local _ns=$1 _if=$2 _ctx=$3 _addr=$4 _paddr=$5 _gw=${6:-}
+	[ -e "/run/netns/$_ns" ] || must ip netns add "$_ns"
+	must ip link add "$_if" type veth peer name "$_if-p"
+	must ip link set "$_if-p" netns "$_ns"
+	[ "$_ctx" = 0 ] || must vrctl assign "$_if" "$_ctx"
+	[ "$_addr" = - ] || must ip addr add "$_addr" dev "$_if"
+	must ip link set "$_if" up
+	[ "$_paddr" = - ] || must ip -n "$_ns" addr add "$_paddr" dev "$_if-p"
+	must ip -n "$_ns" link set "$_if-p" up
+	must ip -n "$_ns" link set lo up
+	[ -z "$_gw" ] || must ip -n "$_ns" route add default via "$_gw"
+}
+
+two_contexts() {
+	local _c
+	must vrctl create 1 name red
+	must vrctl create 2 name blue
+	for _c in red blue; do
+		peer_ns "p$_c" "v$_c" "$_c" 10.0.0.1/24 10.0.0.2/24 10.0.0.1
+	done
+}
+
+lib_slab() {
+	awk '/^Slab:/ { print $2 }' /proc/meminfo
+}
+
+leak_baseline() {
+	[ -f $KMEMLEAK ] || fail "no $KMEMLEAK (the test kernel has kmemleak)"
+	echo scan >$KMEMLEAK || fail "kmemleak scan"
+	echo clear >$KMEMLEAK || fail "kmemleak clear"
+	LIB_SLAB=$(lib_slab)
+}
+
+# kmemleak reports an unreferenced object only if it did not change since
+# the previous scan: scan twice.
+leak_check() {
+	local _after
+	_after=$(lib_slab)
+	echo "slab: $LIB_SLAB kB before, $_after kB after $2"
+	[ $((_after - LIB_SLAB)) -lt "$1" ] ||
+		fail "slab grew by $((_after - LIB_SLAB)) kB over $2 (limit $1 kB)"
+	echo scan >$KMEMLEAK || fail "kmemleak scan"
+	echo scan >$KMEMLEAK || fail "kmemleak scan"
+	if grep -q 'unreferenced object' $KMEMLEAK; then
+		cat $KMEMLEAK
+		fail "kmemleak reports leaks after $2"
+	fi
+}
+
+ctx_cycles() {
+	local _i=0
+	expect_out ok vrctx-probe cycle "$1" "$3" "$4"
+	while [ $_i -lt "$2" ]; do
+		must vrctl create "$3" name "$4"
+		must vrctl delete "$4"
+		_i=$((_i + 1))
+	done
+}
