@@ -18,8 +18,9 @@ grep -q '^7 - 2147483655 ' /proc/net/vrctx || fail "/proc/net/vrctx lacks 7"
 # The table exists and holds the loopback route.
 expect 0 '127.0.0.0/8 dev lo' ip route show table 2147483653 type local
 
-# Kernel refusals exit 2 with the C library's text for the errno; usage
-# errors exit 1 with vrctl's own message, before any request.
+# Kernel refusals exit 2 with the C library's text for the errno and the
+# kernel's extended-ack message (vrctl's own hint only when the kernel sent
+# none); usage errors exit 1 with vrctl's own message, before any request.
 expect 2 'create context 5: File exists' vrctl create 5
 expect 2 'create context 8: File exists' vrctl create 8 name red
 expect 2 'create context 0: File exists' vrctl create 0
@@ -28,13 +29,13 @@ expect 1 'context id 99999999999 is out of range' vrctl create 99999999999
 expect 1 'context name must not start with a digit' vrctl create 9 name 9lives
 expect 1 'context name is 17 bytes long (at most 15 allowed)' vrctl create 9 name waytoolongname123
 expect 1 "context name contains '/'" vrctl create 9 name 'bad/name'
-expect 2 'show context 6: No such file or directory' vrctl show 6
-expect 2 'show context green: No such file or directory' vrctl show green
-expect 2 'delete context 6: No such file or directory' vrctl delete 6
+expect 2 'show context 6: No such file or directory: No such context' vrctl show 6
+expect 2 'show context green: No such file or directory: No such context' vrctl show green
+expect 2 'delete context 6: No such file or directory: No such context' vrctl delete 6
 expect 1 'the following required arguments were not provided' vrctl delete
 expect 1 "unrecognized subcommand 'frobnicate'" vrctl frobnicate
 expect 1 'assign nosuch0: no such interface' vrctl assign nosuch0 5
-expect 2 'delete context 0: Invalid argument' vrctl delete 0
+expect 2 'delete context 0: Invalid argument: Context 0 is the default context' vrctl delete 0
 # Nothing changed.
 [ "$(vrctl list | grep -c -E 'red|blue')" = 2 ] || fail "list changed: $(vrctl list)"
 must vrctl delete red

@@ -31,7 +31,7 @@ expect_out 5 vrctl exec red -- $NOPRIV sh -c 'echo 5 > /proc/self/vrctx && cat /
 vrctl exec red -- sleep 30 &
 pid=$!
 wait_for 10 comm_is $pid sleep
-expect 2 'delete context red: Device or resource busy' vrctl delete red
+expect 2 'delete context red: Device or resource busy: Context in use' vrctl delete red
 kill $pid
 wait_pid 5 $pid
 must vrctl delete red

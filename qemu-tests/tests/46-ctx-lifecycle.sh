@@ -7,7 +7,7 @@
 . /usr/lib/vrctx/lib.sh
 must vrctl create 1 name red
 peer_ns peer va red 10.0.0.1/24 10.0.0.2/24
-expect 2 'delete context red: Device or resource busy' vrctl delete red
+expect 2 'delete context red: Device or resource busy: Context in use' vrctl delete red
 grep -q '^1 red 2147483649 1 ' /proc/net/vrctx || fail "/proc/net/vrctx: $(cat /proc/net/vrctx)"
 
 # /proc/net/vrctx shows red's counts "interfaces sockets tasks".

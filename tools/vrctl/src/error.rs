@@ -20,10 +20,13 @@ pub enum Op {
 pub enum Error {
     /// Bad usage noticed after argument parsing (exit status 1).
     Usage(String),
-    /// The kernel refused a request with `errno`.
+    /// The kernel refused a request with `errno`. Shown as
+    /// `WHAT: STRERROR: EXTACK` when the kernel sent a message, else as
+    /// `WHAT: STRERROR (HINT)` or `WHAT: STRERROR`.
     Kernel {
         what: String,
         errno: i32,
+        /// Our explanation of `errno`, shown only without `extack`.
         hint: Option<&'static str>,
         /// The extended ack message (`NLMSGERR_ATTR_MSG`), if any.
         extack: Option<String>,
@@ -74,13 +77,13 @@ impl fmt::Display for Error {
                 extack,
             } => {
                 write!(f, "{what}: {}", strerror(*errno))?;
-                if let Some(hint) = hint {
-                    write!(f, " ({hint})")?;
+                // The kernel's own words say more than our guess from the
+                // errno: the hint only stands in when the kernel gave none.
+                match (extack, hint) {
+                    (Some(msg), _) => write!(f, ": {msg}"),
+                    (None, Some(hint)) => write!(f, " ({hint})"),
+                    (None, None) => Ok(()),
                 }
-                if let Some(msg) = extack {
-                    write!(f, ": {msg}")?;
-                }
-                Ok(())
             }
             Error::System { what, err, hint } => {
                 write!(f, "{what}: {}", io_message(err))?;
@@ -118,7 +121,9 @@ pub fn io_message(err: &io::Error) -> String {
 }
 
 /// A short explanation of what `errno` means for `op`, if the C library's
-/// text alone would be misleading or unhelpful.
+/// text alone would be misleading or unhelpful. Printed only when the
+/// kernel sent no extended-ack message (e.g. `EPERM` from generic netlink's
+/// own permission check, or a refused `/proc` write).
 pub fn hint(op: Op, errno: i32, ctx_is_default: bool) -> Option<&'static str> {
     match (op, errno) {
         (_, libc::EPERM | libc::EACCES) => Some("CAP_NET_ADMIN is needed"),
@@ -186,9 +191,54 @@ mod tests {
                 "create context 8",
                 Op::Create,
                 libc::EEXIST,
-                Some("name \"blue\" is used by context 7")
+                Some("Another context has this name")
             ),
-            "create context 8: File exists: name \"blue\" is used by context 7"
+            "create context 8: File exists: Another context has this name"
+        );
+        assert_eq!(hint(Op::Create, libc::EEXIST, false), None);
+        assert_eq!(hint(Op::List, libc::ENOENT, false), None);
+    }
+
+    /// The kernel's message replaces the hint; the hint only stands in
+    /// when the kernel sent none.
+    #[test]
+    fn kernel_message_replaces_the_hint() {
+        assert_eq!(
+            kernel(
+                "show context 6",
+                Op::Show,
+                libc::ENOENT,
+                Some("No such context")
+            ),
+            "show context 6: No such file or directory: No such context"
+        );
+        assert_eq!(
+            kernel(
+                "delete context 3",
+                Op::Delete,
+                libc::EBUSY,
+                Some("Context in use by interfaces, sockets or threads (delete it with force)")
+            ),
+            "delete context 3: Device or resource busy: Context in use by interfaces, sockets or threads (delete it with force)"
+        );
+        assert_eq!(
+            kernel(
+                "assign eth1 to context 7",
+                Op::Assign,
+                libc::EPERM,
+                Some("nope")
+            ),
+            "assign eth1 to context 7: Operation not permitted: nope"
+        );
+        assert_eq!(
+            Error::Kernel {
+                what: "delete context 0".into(),
+                errno: libc::EINVAL,
+                hint: hint(Op::Delete, libc::EINVAL, true),
+                extack: Some("Context 0 is the default context".into()),
+            }
+            .to_string(),
+            "delete context 0: Invalid argument: Context 0 is the default context"
         );
         assert_eq!(
             Error::Kernel {
@@ -200,8 +250,6 @@ mod tests {
             .to_string(),
             "delete context 0: Device or resource busy (context 0 always exists and can never be deleted)"
         );
-        assert_eq!(hint(Op::Create, libc::EEXIST, false), None);
-        assert_eq!(hint(Op::List, libc::ENOENT, false), None);
     }
 
     #[test]

@@ -578,5 +578,19 @@ mod tests {
             },
         );
         assert!(e.to_string().contains("can never be deleted"));
+        let e = fail(
+            "delete context 0".into(),
+            Op::Delete,
+            Some(&ContextRef::Id(0)),
+            NlError::Kernel {
+                errno: libc::EINVAL,
+                extack: Some("Context 0 is the default context".into()),
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "delete context 0: Invalid argument: Context 0 is the default context"
+        );
+        assert_eq!(e.exit_code(), 2);
     }
 }
