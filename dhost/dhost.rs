@@ -5,7 +5,7 @@
 //! This stage holds the pure policy the packet rules will use (the
 //! per-member ephemeral port slices); the netfilter rules, the generic
 //! netlink family `dhost` and the bind/accept events arrive with the
-//! distributed-host stages (see DESIGN.md §5).
+//! distributed-host stages (see docs/design.md §5).
 
 use kernel::prelude::*;
 

@@ -8,7 +8,7 @@ export VRCTX_CACHE=$CACHE
 CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
 PATH=$CARGO_BIN:$PATH
 
-# Pinned downloads (DESIGN §6): package=version and SHA256 of the .deb.
+# Pinned downloads (docs/design.md §7): package=version and SHA256 of the .deb.
 KERNEL_PKG=linux-source-7.3
 KERNEL_VER=7.3.4-1~bpo13+1
 KERNEL_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3

@@ -1,7 +1,8 @@
-# The guest contract (qemu-tests/README.md, "The guest"): eth0 on the test
-# segment, up, MAC 52:54:00:00:00:01, no address; lo up; both modules
-# loaded; vrctl, ip, socat, tcpdump, setpriv, iperf3, nginx on PATH from
-# /usr/local/bin, ahead of busybox; VMID and VMS set.
+# The guest contract (docs/design.md §6; qemu-tests/README.md, "The
+# guest"): eth0 on the test segment, up, MAC 52:54:00:00:00:01, no
+# address; lo up; both modules loaded; vrctl, ip, socat, tcpdump, setpriv,
+# iperf3, nginx on PATH from /usr/local/bin, ahead of busybox; VMID and VMS
+# set.
 . /usr/lib/vrctx/lib.sh
 
 [ "$VMID" = 1 ] || fail "VMID='$VMID', want 1"
