@@ -37,6 +37,45 @@ run ip netns exec pblue ping -c 2 10.0.0.1
 run ip -n pred neigh
 run ip -n pblue neigh
 echo "(each peer learned a different MAC for 10.0.0.1: its own context's veth)"
+say "Two unmodified nginx servers, one per context, both listening on 10.0.0.1:80"
+for c in red blue; do
+	mkdir -p /tmp/www-$c
+	echo "hello from the $c network's web server" >/tmp/www-$c/index.html
+	cat >/tmp/nginx-$c.conf <<CONF
+user www-data;
+worker_processes 1;
+pid /run/nginx-$c.pid;
+error_log /tmp/nginx-$c.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	server { listen 10.0.0.1:80; root /tmp/www-$c; }
+}
+CONF
+	run vrctl exec $c -- nginx -c /tmp/nginx-$c.conf
+done
+# Wait until both answer (TCG guests are slow to start a program).
+for c in red blue; do
+	i=0
+	until ip netns exec p$c busybox wget -q -T 1 -O /dev/null http://10.0.0.1/ 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || { echo "nginx in $c did not answer"; exit 1; }
+		sleep 0.2
+	done
+done
+run ss -tln
+echo "(two listening sockets on the same 10.0.0.1:80: one in red, one in blue)"
+say "Each private network gets its own page, and pings its own 10.0.0.1"
+echo "\$ ip netns exec pred wget -q -O - http://10.0.0.1/"
+ip netns exec pred busybox wget -q -O - http://10.0.0.1/
+echo "\$ ip netns exec pblue wget -q -O - http://10.0.0.1/"
+ip netns exec pblue busybox wget -q -O - http://10.0.0.1/
+run ip netns exec pred ping -c 1 10.0.0.1
+run ip netns exec pblue ping -c 1 10.0.0.1
+echo "(same address, same port, two tenants: the kernel looks every packet up"
+echo " in the context of the interface it arrived on, so nothing crosses)"
+run vrctl list
+
 say "Programs run unmodified inside a context"
 run vrctl exec red -- vrctl identify
 run vrctl exec red -- ping -c 1 10.0.0.2

@@ -34,9 +34,9 @@ MULTIARCH=x86_64-linux-gnu
 # build has FEATURE_SH_STANDALONE: its sh runs its own `ip`, `tc`, `setpriv`
 # applets even when /usr/local/bin/ip comes first in PATH, which breaks the
 # guest contract (iproute2 ip ahead of busybox). The regular build obeys PATH.
-PKGS="busybox iproute2 socat iperf3 libiperf0 nginx nginx-common tcpdump util-linux"
+PKGS="busybox iproute2 socat iperf3 libiperf0 nginx nginx-common tcpdump util-linux nftables"
 # Programs that go to /usr/local/bin/<name> (busybox goes to /bin/busybox).
-PROGS="ip ss bridge tc socat iperf3 nginx tcpdump setpriv"
+PROGS="ip ss bridge tc socat iperf3 nginx tcpdump setpriv nft"
 
 die() { echo "guest-userland: error: $*" >&2; exit 1; }
 log() { echo "guest-userland: $*" >&2; }
