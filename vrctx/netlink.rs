@@ -63,6 +63,33 @@ fn event(net: Net<'_>, cmd: u32, c: &Context) {
     }
 }
 
+/// Contexts copied out of the registry, with their ids.
+#[derive(Default)]
+struct Page {
+    contexts: KVec<Context>,
+    ids: KVec<u32>,
+}
+
+/// Copies up to `max` contexts of `net` with ids from `from` on into `page`.
+fn copy_contexts(net: Net<'_>, from: u32, max: usize, page: &mut Page) -> Result {
+    let reg = REGISTRY.lock();
+    for ctx in reg.of_net_from(net.key(), from).take(max) {
+        page.contexts.push(*ctx, GFP_KERNEL)?;
+        page.ids.push(ctx.id, GFP_KERNEL)?;
+    }
+    Ok(())
+}
+
+/// At most one dump part's worth of contexts of `net`, from id `from` on.
+fn page_of(net: Net<'_>, from: u32) -> Result<Page> {
+    // A context takes at most 68 bytes in a dump; a part holds about 4 KiB
+    // or more.
+    const PAGE: usize = 256;
+    let mut page = Page::default();
+    copy_contexts(net, from, PAGE, &mut page)?;
+    Ok(page)
+}
+
 fn create(req: &Request<'_>, net: Net<'_>) -> Result {
     let id = req
         .u32(A_ID)
@@ -72,8 +99,8 @@ fn create(req: &Request<'_>, net: Net<'_>) -> Result {
         .check_new(net.key(), id, req.string(A_NAME))
         .map_err(|r| refuse(req, r))?;
     // The id of a context deleted by force is not reused while threads
-    // still have it as their default.
-    if net.users(id).tasks != 0 {
+    // still have it as their default, or sockets still carry it.
+    if net.users(id)?.tasks != 0 {
         return Err(refuse(
             req,
             Refusal::new(
@@ -83,10 +110,12 @@ fn create(req: &Request<'_>, net: Net<'_>) -> Result {
         ));
     }
     net.publish(id).map_err(|e| {
-        refuse(
-            req,
-            Refusal::new(e, c"Cannot set up the context's routing table"),
-        )
+        let msg = if e == EBUSY {
+            c"Sockets of a context deleted with this id are still open"
+        } else {
+            c"Cannot set up the context's routing table"
+        };
+        refuse(req, Refusal::new(e, msg))
     })?;
     let ctx = Context {
         net: net.key(),
@@ -115,7 +144,7 @@ fn delete(req: &Request<'_>, net: Net<'_>) -> Result {
     let sel = selector(req).map_err(|r| refuse(req, r))?;
     let mut reg = REGISTRY.lock();
     let ctx = *reg.find(net.key(), sel).map_err(|r| refuse(req, r))?;
-    if net.users(ctx.id).any() && !req.flag(A_FORCE) {
+    if net.users(ctx.id)?.any() && !req.flag(A_FORCE) {
         return Err(refuse(
             req,
             Refusal::new(
@@ -137,8 +166,9 @@ fn get(req: &Request<'_>, net: Net<'_>) -> Result<Option<Msg>> {
         .lock()
         .find(net.key(), sel)
         .map_err(|r| refuse(req, r))?;
+    let users = net.users(ctx.id)?;
     let mut msg = Msg::reply_to(req, CMD_GET)?;
-    put_context(&mut msg.attrs(), &ctx, Some(net.users(ctx.id)))?;
+    put_context(&mut msg.attrs(), &ctx, Some(users))?;
     Ok(Some(msg))
 }
 
@@ -175,13 +205,18 @@ impl Commands for Vrctx {
             return Err(EOPNOTSUPP);
         }
         let net = dump.net()?;
-        let reg = REGISTRY.lock();
-        let skip = dump.cursor();
-        for ctx in reg.of_net(net.key()).skip(skip) {
-            let users = net.users(ctx.id);
-            if !dump.entry(CMD_GET, |a| put_context(a, ctx, Some(users)))? {
+        // The cursor is the next id to dump. Take a page of contexts from
+        // the registry and count their users without holding it, so that
+        // listing never stalls creating or deleting.
+        let from = u32::try_from(dump.cursor()).map_err(|_| EINVAL)?;
+        let page = page_of(net, from)?;
+        let mut users = KVec::new();
+        net.users_of(&page.ids, &mut users)?;
+        for (ctx, u) in page.contexts.iter().zip(users.iter()) {
+            if !dump.entry(CMD_GET, |a| put_context(a, ctx, Some(*u)))? {
                 break;
             }
+            dump.set_cursor(ctx.id as usize + 1);
         }
         Ok(())
     }
@@ -192,11 +227,22 @@ impl Hooks for Vrctx {
 
     fn show(net: Net<'_>, m: &SeqFile) {
         seq_print!(m, "id name table interfaces sockets tasks\n");
-        let u = net.users(DEFAULT);
+        // Context 0 first, then every context of the namespace, by id;
+        // one walk over the threads counts for all of them.
+        let mut page = Page::default();
+        let mut users = KVec::new();
+        if page.ids.push(DEFAULT, GFP_KERNEL).is_err()
+            || copy_contexts(net, 0, usize::MAX, &mut page).is_err()
+            || net.users_of(&page.ids, &mut users).is_err()
+        {
+            seq_print!(m, "# out of memory\n");
+            return;
+        }
+        let Some(u) = users.first().copied() else {
+            return;
+        };
         seq_print!(m, "0 - 254 {} {} {}\n", u.ifaces, u.sockets, u.tasks);
-        let reg = REGISTRY.lock();
-        for ctx in reg.of_net(net.key()) {
-            let u = net.users(ctx.id);
+        for (ctx, u) in page.contexts.iter().zip(users.iter().skip(1)) {
             let name = ctx.name.as_ref().map_or(c"-", |n| n.as_cstr());
             seq_print!(
                 m,

@@ -225,6 +225,16 @@ impl Registry {
         self.contexts.iter().filter(move |c| c.net == net)
     }
 
+    /// The contexts of `net` with ids from `from` on, by id.
+    pub(crate) fn of_net_from(&self, net: NetKey, from: u32) -> impl Iterator<Item = &Context> {
+        let start = match self.position(net, from) {
+            Ok(i) | Err(i) => i,
+        };
+        self.contexts[start..]
+            .iter()
+            .take_while(move |c| c.net == net)
+    }
+
     /// The lowest id of the contexts of `net`, if it has any.
     pub(crate) fn first_of(&self, net: NetKey) -> Option<u32> {
         self.of_net(net).next().map(|c| c.id)

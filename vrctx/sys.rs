@@ -118,16 +118,37 @@ impl<'a> Net<'a> {
     }
 
     /// What still uses context `ctx`.
-    pub(crate) fn users(self, ctx: u32) -> Users {
-        let mut u = bindings::vrctx_users::default();
-        // SAFETY: By the type invariant `self.ptr` is a live namespace; `u`
-        // is a valid out parameter.
-        unsafe { bindings::vrctx_ctx_users(self.ptr.as_ptr(), ctx, &mut u) };
-        Users {
-            ifaces: u.ifaces,
-            tasks: u.tasks,
-            sockets: u.sockets,
+    pub(crate) fn users(self, ctx: u32) -> Result<Users> {
+        let mut u = KVec::new();
+        self.users_of(&[ctx], &mut u)?;
+        u.first().copied().ok_or(EINVAL)
+    }
+
+    /// What still uses each of the contexts `ids` (in ascending order),
+    /// into `out`: one walk over the threads answers for all of them. May
+    /// sleep.
+    pub(crate) fn users_of(self, ids: &[u32], out: &mut KVec<Users>) -> Result {
+        let n = u32::try_from(ids.len()).map_err(|_| EINVAL)?;
+        let mut raw = KVec::<bindings::vrctx_users>::with_capacity(ids.len(), GFP_KERNEL)?;
+        raw.resize(ids.len(), bindings::vrctx_users::default(), GFP_KERNEL)?;
+        // SAFETY: By the type invariant `self.ptr` is a live namespace;
+        // `ids` and `raw` both hold `n` elements; we run in process context.
+        to_result(unsafe {
+            bindings::vrctx_ctx_users(self.ptr.as_ptr(), ids.as_ptr(), raw.as_mut_ptr(), n)
+        })?;
+        out.clear();
+        out.reserve(raw.len(), GFP_KERNEL)?;
+        for u in raw.iter() {
+            out.push(
+                Users {
+                    ifaces: u.ifaces,
+                    tasks: u.tasks,
+                    sockets: u.sockets,
+                },
+                GFP_KERNEL,
+            )?;
         }
+        Ok(())
     }
 }
 
@@ -580,13 +601,15 @@ pub(crate) mod genl {
             usize::try_from(v).unwrap_or(0)
         }
 
-        fn set_cursor(&mut self, n: usize) {
+        /// Sets where the next part of the dump starts.
+        pub(crate) fn set_cursor(&mut self, n: usize) {
             // SAFETY: As above.
             unsafe { (*self.cb).__bindgen_anon_1.args[0] = n as c_long };
         }
 
         /// Adds one entry with command `cmd`, its attributes written by
         /// `fill`; returns `false` (and adds nothing) once the part is full.
+        /// The caller moves the cursor.
         pub(crate) fn entry(
             &mut self,
             cmd: u32,
@@ -615,8 +638,6 @@ pub(crate) mod genl {
                 Ok(()) => {
                     // SAFETY: `hdr` was just put into `skb`.
                     unsafe { bindings::genlmsg_end(self.skb, hdr) };
-                    let n = self.cursor() + 1;
-                    self.set_cursor(n);
                     Ok(true)
                 }
                 Err(e) => {
