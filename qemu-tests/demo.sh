@@ -57,7 +57,7 @@ done
 # Wait until both answer (TCG guests are slow to start a program).
 for c in red blue; do
 	i=0
-	until ip netns exec p$c busybox wget -q -T 1 -O /dev/null http://10.0.0.1/ 2>/dev/null; do
+	until timeout 5 ip netns exec p$c busybox wget -q -O /dev/null http://10.0.0.1/ 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -lt 50 ] || { echo "nginx in $c did not answer"; exit 1; }
 		sleep 0.2
