@@ -6,8 +6,10 @@
 //!
 //! ```text
 //! vrctx-probe matrix [--only PROTO[,PROTO]...] [--port-base N]
-//!                    [--wait MS] [--grace MS] FILE|-
+//!                    [--wait MS] [--grace MS] [--dry-run] FILE|-
 //! ```
+//!
+//! `--dry-run` checks the table and lists its rows without running them.
 //!
 //! Everything runs in one thread with non-blocking sockets and `poll`:
 //! servers count what they receive and answer with their marker; the client
@@ -39,6 +41,7 @@ struct Opts {
     port_base: u16,
     wait: Duration,
     grace: Duration,
+    dry_run: bool,
     file: String,
 }
 
@@ -48,6 +51,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         port_base: 20000,
         wait: Duration::from_millis(400),
         grace: Duration::from_millis(60),
+        dry_run: false,
         file: String::new(),
     };
     let mut file = None;
@@ -70,6 +74,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             }
             "--wait" => o.wait = ms("--wait", value("--wait")?)?,
             "--grace" => o.grace = ms("--grace", value("--grace")?)?,
+            "--dry-run" => o.dry_run = true,
             f if file.is_none() && (f == "-" || !f.starts_with('-')) => file = Some(f.to_string()),
             f => return Err(format!("unexpected argument '{f}'")),
         }
@@ -555,8 +560,16 @@ pub(crate) fn cmd(args: &[String]) -> ExitCode {
             continue;
         }
         let port = o.port_base + row.id as u16;
-        let r = run_row(&t, row, port, &o);
         let want_seen: BTreeMap<String, u32> = row.seen.iter().map(|s| (s.clone(), 1)).collect();
+        if o.dry_run {
+            println!(
+                "{} {}",
+                row_inputs(&t, row),
+                describe(&row.expect, &want_seen)
+            );
+            continue;
+        }
+        let r = run_row(&t, row, port, &o);
         let ok = r.pass(row);
         println!(
             "{} {:<24} {:<24} {} ({} ms)",
@@ -574,6 +587,9 @@ pub(crate) fn cmd(args: &[String]) -> ExitCode {
         } else {
             failed.push(row.id);
         }
+    }
+    if o.dry_run {
+        return ExitCode::SUCCESS;
     }
     let ids: Vec<String> = failed.iter().map(|i| i.to_string()).collect();
     println!(
@@ -613,6 +629,8 @@ mod tests {
         assert_eq!(o.wait, Duration::from_millis(300));
         assert_eq!(o.grace, Duration::from_millis(10));
         assert_eq!(o.file, "t.tab");
+        assert!(!o.dry_run);
+        assert!(parse_opts(&args("--dry-run -")).unwrap().dry_run);
         assert_eq!(parse_opts(&args("-")).unwrap().file, "-");
         assert!(parse_opts(&args("")).is_err());
         assert!(parse_opts(&args("--only sctp x")).is_err());
@@ -672,6 +690,7 @@ mod tests {
             port_base: 0,
             wait: Duration::from_millis(500),
             grace: Duration::from_millis(20),
+            dry_run: false,
             file: String::new(),
         };
         for row in &t.rows {
