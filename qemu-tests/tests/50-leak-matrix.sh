@@ -3,9 +3,13 @@
 # blue (2) each own 10.0.0.1/24 on a veth toward a peer namespace (pred,
 # pblue) at 10.0.0.2; context 0 owns 10.9.0.1/24 toward pzero (10.9.0.2).
 # vrctx-probe runs the table below in one process: every row creates its
-# servers in contexts (IP_VRCTX before bind), a client in a context or in a
-# peer namespace, and checks which server answered (or which errno the
-# client got) and that every other server received nothing. The TCP rows
+# servers in contexts (IP_VRCTX before bind), clients in a context or in a
+# peer namespace, and checks which server answered (or which errno each
+# client got) and that every other server received nothing. Beyond the
+# protocol x server set x client x address grid: the same 4-tuple in two
+# contexts at once (established and TIME_WAIT), ICMP errors for twin
+# sockets, interleaved IP fragments with one IP id, SO_BINDTODEVICE to
+# another context's interface, multicast joins by address. The TCP rows
 # run a second time with tcp_syncookies=2. Each row prints inputs,
 # expected, got and PASS/FAIL; the test fails if any row does.
 fail() {
@@ -25,8 +29,10 @@ peer() { # NETNS IF CTX ADDR/LEN PEERADDR/LEN GATEWAY
 	ip -n $1 link set $2-p up
 	ip -n $1 link set lo up
 	ip -n $1 route add default via $6 || fail "default route in $1"
-	# Peer clients of the raw rows ping with ping sockets.
-	ip netns exec $1 sh -c 'echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range'
+	# Peer clients of the raw rows ping with ping sockets; the peers'
+	# port unreachables are not rate limited either (see below).
+	ip netns exec $1 sh -c 'echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+		echo 0 >/proc/sys/net/ipv4/icmp_ratemask'
 }
 peer pred vred red 10.0.0.1/24 10.0.0.2/24 10.0.0.1
 peer pblue vblue blue 10.0.0.1/24 10.0.0.2/24 10.0.0.1
@@ -138,6 +144,10 @@ bcast     pzero  10.9.0.255 red*,blue*         ETIMEDOUT
 bcast     red    10.0.0.255 red*,blue*,zero*   red*
 bcast     red    10.0.0.255 blue*,zero6        ETIMEDOUT
 bcast     zero   10.9.0.255 zero*,red*,blue*   zero*
+# the limited broadcast 255.255.255.255 too (routed by no table at all)
+bcast     pred   255.255.255.255 red*,blue*,zero*   red*
+bcast     pblue  255.255.255.255 blue*,red*,zero6   blue*
+bcast     pred   255.255.255.255 blue*,zero*        ETIMEDOUT
 
 # UDP multicast to 239.1.1.1: servers join it on their own context's
 # interface; only the sender's context's members get it
@@ -187,6 +197,58 @@ ping      zero   127.0.0.1  red*,blue*         reply
 ping      zero   10.9.0.2   red*,blue*         reply
 ping      zero   10.0.0.2   -                  ENETUNREACH
 ping      red    10.9.0.2   -                  ENETUNREACH
+
+# The same 4-tuple in two contexts at once: both peers are 10.0.0.2, so
+# pred and pblue connect from the same source port (as do local clients
+# in red and blue). The first connection stays open, or with ! the server
+# closes it first (its side in TIME_WAIT), when the second one starts.
+tcp,udp   pred@4000+pblue@4000   10.0.0.1   red,blue     red/blue
+tcp,udp   pblue@4001+pred@4001   10.0.0.1   red,blue     blue/red
+tcp       pred@4002!+pblue@4002  10.0.0.1   red,blue     red/blue
+tcp       pblue@4003!+pred@4003  10.0.0.1   red,blue     blue/red
+tcp       pred@4004+pblue@4004   10.0.0.1   red          red/ECONNREFUSED
+tcp       pred@4005!+pblue@4005  10.0.0.1   red          red/ECONNREFUSED
+tcp,udp   red@4006+blue@4006     10.0.0.1   red,blue     red/blue
+tcp,udp   red@4007+blue@4007     127.0.0.1  red,blue     red/blue
+tcp       red@4008!+blue@4008    127.0.0.1  red,blue     red/blue
+tcp       red@4009+blue@4009     127.0.0.1  red          red/ECONNREFUSED
+tcp       red@4010!+blue@4010    127.0.0.1  red          red/ECONNREFUSED
+ping      red+blue               127.0.0.1  -            reply/reply
+ping      red+blue               10.0.0.2   -            reply/reply
+
+# ICMP errors reach the socket of their own context: twin UDP sockets,
+# connected from the same port to the same address and port before either
+# sends; each gets its own refusal and only its own
+udp       red@5000+blue@5000     10.0.0.2   -            ECONNREFUSED/ECONNREFUSED
+udp       blue@5001+red@5001     10.0.0.2   -            ECONNREFUSED/ECONNREFUSED
+udp       red@5002+blue@5002     10.0.0.1   blue         ECONNREFUSED/blue
+udp       red@5003+blue@5003     127.0.0.1  blue         ECONNREFUSED/blue
+udp       blue@5004+red@5004     127.0.0.1  red          ECONNREFUSED/red
+
+# IP fragments are reassembled per context: two clients send datagrams
+# with the same IP id from the same address and port at once (both first
+# fragments before either second one); each reaches its own context
+frag      pred                   10.0.0.1   red,blue          red
+frag      pred@6000+pblue@6000   10.0.0.1   red,blue          red/blue
+frag      pblue@6001+pred@6001   10.0.0.1   blue*,red*,zero*  blue*/red*
+frag      pred@6002+pblue@6002   10.0.0.1   red               red/ECONNREFUSED
+frag      red@6003+blue@6003     127.0.0.1  red,blue          red/blue
+frag      pzero                  10.9.0.1   zero,red*,blue*   zero
+
+# SO_BINDTODEVICE to another context's interface (or lo) does not let a
+# socket receive that context's packets
+tcp,udp   pblue  10.0.0.1   red%vblue          ECONNREFUSED
+tcp,udp   pblue  10.0.0.1   blue,red*%vblue    blue
+tcp,udp   pred   10.0.0.1   zero*%vred         ECONNREFUSED
+tcp,udp   pred   10.0.0.1   red%vred,blue%vred red%vred
+tcp,udp   red    127.0.0.1  blue%lo,zero%lo    ECONNREFUSED
+tcp,udp   red    127.0.0.1  red%lo,blue%lo     red%lo
+
+# Joining a group by interface address: 10.0.0.1 is both vred's and
+# vblue's; the join picks the socket's own context's interface
+mcast     pred   239.1.1.1  red@10.0.0.1       red@10.0.0.1
+mcast     pblue  239.1.1.1  blue@10.0.0.1      blue@10.0.0.1
+mcast     pred   239.1.1.1  red,blue*@10.0.0.1 red
 EOF
 
 echo "== leak matrix, every row (tcp_syncookies=1)"

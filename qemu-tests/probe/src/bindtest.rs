@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! vrctx-probe bind [--type tcp|udp|ping] [--listen] CTX:ADDR:PORT...
-//! vrctx-probe reuseport --addr A --port P [--count N] [--listeners K] CTX:NETNS...
-//! vrctx-probe ephemeral --port P [--count N] CTX...
+//! vrctx-probe reuseport [--udp] --addr A --port P [--count N] [--listeners K] CTX:NETNS...
+//! vrctx-probe ephemeral [--udp] --port P [--count N] CTX...
 //! ```
 //!
 //! `bind` binds one socket per argument, in order, in context CTX, keeping
@@ -22,6 +22,9 @@
 //! context, all connections kept open, ephemeral source ports); every
 //! connect must succeed and every listener accept exactly its own
 //! context's N connections.
+//!
+//! With `--udp`, the listeners are UDP sockets and the clients connected
+//! UDP sockets that send one datagram each.
 //!
 //! Both print what happened per context, then `ok` (exit 0) or
 //! `FAIL: ...` (exit 1).
@@ -124,6 +127,7 @@ struct Opts {
     port: u16,
     count: usize,
     listeners: usize,
+    udp: bool,
     rest: Vec<String>,
 }
 
@@ -133,6 +137,7 @@ fn parse_opts(args: &[String], count: usize) -> Result<Opts, String> {
         port: 0,
         count,
         listeners: 2,
+        udp: false,
         rest: Vec::new(),
     };
     let mut it = args.iter();
@@ -155,6 +160,7 @@ fn parse_opts(args: &[String], count: usize) -> Result<Opts, String> {
                 let v = value("--listeners")?;
                 o.listeners = v.parse().map_err(|e| format!("--listeners '{v}': {e}"))?;
             }
+            "--udp" => o.udp = true,
             s if s.starts_with("--") => return Err(format!("unknown option '{s}'")),
             s => o.rest.push(s.to_string()),
         }
@@ -168,12 +174,22 @@ fn parse_opts(args: &[String], count: usize) -> Result<Opts, String> {
     Ok(o)
 }
 
-/// A listener bound to `addr` in context `ctx`.
+fn sock_type(udp: bool) -> i32 {
+    if udp {
+        libc::SOCK_DGRAM
+    } else {
+        libc::SOCK_STREAM
+    }
+}
+
+/// A listener (or with `udp` a UDP socket) bound to `addr` in context
+/// `ctx`.
 fn listener(
     ctx: u32,
     addr: SocketAddrV4,
     reuseport: bool,
     backlog: i32,
+    udp: bool,
 ) -> Result<OwnedFd, String> {
     let what = |s: &str, e| {
         format!(
@@ -181,14 +197,39 @@ fn listener(
             errno::name(e)
         )
     };
-    let fd = socket_in(ctx, libc::SOCK_STREAM, 0).map_err(|e| what("socket", e))?;
+    let fd = socket_in(ctx, sock_type(udp), 0).map_err(|e| what("socket", e))?;
     if reuseport {
         net::set_int(&fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)
             .map_err(|e| what("SO_REUSEPORT", e))?;
     }
+    if udp {
+        // Room for every client's datagram before anything reads them.
+        net::set_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, 4 << 20)
+            .map_err(|e| what("SO_RCVBUFFORCE", e))?;
+    }
     net::bind(&fd, SocketAddr::V4(addr)).map_err(|e| what("bind", e))?;
-    net::listen(&fd, backlog).map_err(|e| what("listen", e))?;
+    if !udp {
+        net::listen(&fd, backlog).map_err(|e| what("listen", e))?;
+    }
     Ok(fd)
+}
+
+/// The first message of the next client of listener `l`: a TCP
+/// connection's first bytes, or a UDP datagram. `None` when none is
+/// waiting.
+fn next_hello(l: &OwnedFd, udp: bool) -> Option<Result<Vec<u8>, net::Errno>> {
+    if udp {
+        let mut buf = [0u8; 64];
+        return match net::recv_from(l, &mut buf) {
+            Ok((n, _)) => Some(Ok(buf[..n].to_vec())),
+            Err(libc::EAGAIN) => None,
+            Err(e) => Some(Err(e)),
+        };
+    }
+    match net::accept(l) {
+        Ok((c, _)) => Some(read_hello(&c)),
+        Err(_) => None,
+    }
 }
 
 /// Connects `fd` to `to` within `STEP`.
@@ -222,7 +263,7 @@ pub(crate) fn reuseport_cmd(args: &[String]) -> ExitCode {
     for (ctx, _) in &groups {
         let mut l = Vec::new();
         for _ in 0..o.listeners {
-            match listener(*ctx, addr, true, 64) {
+            match listener(*ctx, addr, true, 64, o.udp) {
                 Ok(fd) => l.push(fd),
                 Err(e) => {
                     println!("FAIL: {e}");
@@ -237,7 +278,7 @@ pub(crate) fn reuseport_cmd(args: &[String]) -> ExitCode {
     let mut errors = Vec::new();
     for i in 0..o.count {
         for (ctx, ns) in &groups {
-            let fd = match net::socket_in_netns(ns, libc::AF_INET, libc::SOCK_STREAM, 0) {
+            let fd = match net::socket_in_netns(ns, libc::AF_INET, sock_type(o.udp), 0) {
                 Ok(fd) => fd,
                 Err(e) => {
                     println!("FAIL: client in {ns}: {e}");
@@ -267,8 +308,8 @@ pub(crate) fn reuseport_cmd(args: &[String]) -> ExitCode {
                     continue;
                 }
                 let (g, k) = (j / o.listeners, j % o.listeners);
-                while let Ok((c, _)) = net::accept(&listeners[g][k]) {
-                    let hello = read_hello(&c).map_or_else(
+                while let Some(hello) = next_hello(&listeners[g][k], o.udp) {
+                    let hello = hello.map_or_else(
                         |e| format!("<{}>", errno::name(e)),
                         |b| String::from_utf8_lossy(&b).into_owned(),
                     );
@@ -324,13 +365,13 @@ struct Clients {
     errors: Vec<(usize, net::Errno)>,
 }
 
-fn connect_many(ctx: u32, to: SocketAddrV4, n: usize) -> Clients {
+fn connect_many(ctx: u32, to: SocketAddrV4, n: usize, udp: bool) -> Clients {
     let mut c = Clients {
         fds: Vec::new(),
         errors: Vec::new(),
     };
     for i in 0..n {
-        let r = socket_in(ctx, libc::SOCK_STREAM, 0).and_then(|fd| {
+        let r = socket_in(ctx, sock_type(udp), 0).and_then(|fd| {
             connect_wait(&fd, to)?;
             net::send(&fd, &ctx.to_ne_bytes())?;
             Ok(fd)
@@ -356,7 +397,7 @@ pub(crate) fn ephemeral_cmd(args: &[String]) -> ExitCode {
     let backlog = i32::try_from(o.count + 16).unwrap_or(i32::MAX);
     let mut listeners = Vec::new();
     for ctx in &ctxs {
-        match listener(*ctx, addr, false, backlog) {
+        match listener(*ctx, addr, false, backlog, o.udp) {
             Ok(fd) => listeners.push(fd),
             Err(e) => {
                 println!("FAIL: {e}");
@@ -367,7 +408,7 @@ pub(crate) fn ephemeral_cmd(args: &[String]) -> ExitCode {
     let clients: Vec<Clients> = std::thread::scope(|s| {
         let handles: Vec<_> = ctxs
             .iter()
-            .map(|ctx| s.spawn(move || connect_many(*ctx, addr, o.count)))
+            .map(|ctx| s.spawn(move || connect_many(*ctx, addr, o.count, o.udp)))
             .collect();
         handles
             .into_iter()
@@ -383,9 +424,11 @@ pub(crate) fn ephemeral_cmd(args: &[String]) -> ExitCode {
     for ((ctx, l), c) in ctxs.iter().zip(&listeners).zip(&clients) {
         let (mut total, mut own, mut bad) = (0, 0, Vec::new());
         while net::wait_for(l, libc::POLLIN, Duration::from_millis(300)).is_ok() {
-            let Ok((conn, _)) = net::accept(l) else { break };
+            let Some(hello) = next_hello(l, o.udp) else {
+                break;
+            };
             total += 1;
-            match read_hello(&conn) {
+            match hello {
                 Ok(b) if b == ctx.to_ne_bytes() => own += 1,
                 Ok(b) if b.len() == 4 => bad.push(format!(
                     "context {}",
@@ -446,7 +489,7 @@ mod tests {
 
     #[test]
     fn parses_options() {
-        let a: Vec<String> = "--addr 10.0.0.1 --port 7 --count 3 --listeners 4 1:a 2:b"
+        let a: Vec<String> = "--addr 10.0.0.1 --port 7 --count 3 --listeners 4 --udp 1:a 2:b"
             .split(' ')
             .map(String::from)
             .collect();
@@ -455,6 +498,7 @@ mod tests {
             (o.addr, o.port, o.count, o.listeners),
             (Ipv4Addr::new(10, 0, 0, 1), 7, 3, 4)
         );
+        assert!(o.udp);
         assert_eq!(o.rest, ["1:a", "2:b"]);
         assert_eq!(
             parse_opts(&["--port".into(), "7".into(), "1".into()], 9)
@@ -472,8 +516,8 @@ mod tests {
     fn ephemeral_on_the_host() {
         let port = 22000 + (std::process::id() % 8000) as u16;
         let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
-        let l = listener(0, to, false, 32).unwrap();
-        let c = connect_many(0, to, 10);
+        let l = listener(0, to, false, 32, false).unwrap();
+        let c = connect_many(0, to, 10, false);
         assert_eq!((c.fds.len(), c.errors.len()), (10, 0));
         for _ in 0..10 {
             net::wait_for(&l, libc::POLLIN, STEP).unwrap();

@@ -119,6 +119,32 @@ pub(crate) fn join(fd: &OwnedFd, group: Ipv4Addr, ifindex: u32) -> Result<(), Er
     setsockopt(fd, libc::SOL_IP, libc::IP_ADD_MEMBERSHIP, &m)
 }
 
+/// Joins the IPv4 group `group` on the interface that has the address
+/// `local` (the kernel finds it).
+pub(crate) fn join_by_addr(fd: &OwnedFd, group: Ipv4Addr, local: Ipv4Addr) -> Result<(), Errno> {
+    let m = libc::ip_mreqn {
+        imr_multiaddr: in_addr(group),
+        imr_address: in_addr(local),
+        imr_ifindex: 0,
+    };
+    setsockopt(fd, libc::SOL_IP, libc::IP_ADD_MEMBERSHIP, &m)
+}
+
+/// Binds the socket to the interface `name` (SO_BINDTODEVICE).
+pub(crate) fn bind_device(fd: &OwnedFd, name: &str) -> Result<(), Errno> {
+    // SAFETY: `name` is readable for its length; the kernel copies it.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_ptr().cast(),
+            name.len() as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
 /// Sends multicast out of the interface `ifindex`.
 pub(crate) fn multicast_if(fd: &OwnedFd, ifindex: u32) -> Result<(), Errno> {
     let m = libc::ip_mreqn {
@@ -230,6 +256,14 @@ pub(crate) fn bind(fd: &OwnedFd, a: SocketAddr) -> Result<(), Errno> {
     let r = RawAddr::new(a);
     // SAFETY: `r` holds a valid socket address of `r.len` bytes.
     check(unsafe { libc::bind(fd.as_raw_fd(), r.ptr(), r.len) }).map(drop)
+}
+
+/// The socket's local address.
+pub(crate) fn local_addr(fd: &OwnedFd) -> Result<SocketAddr, Errno> {
+    let mut r = RawAddr::empty();
+    // SAFETY: `r.storage` has room for `r.len` bytes.
+    check(unsafe { libc::getsockname(fd.as_raw_fd(), (&raw mut r.storage).cast(), &mut r.len) })?;
+    r.get().ok_or(libc::EAFNOSUPPORT)
 }
 
 pub(crate) fn listen(fd: &OwnedFd, backlog: i32) -> Result<(), Errno> {
@@ -383,11 +417,7 @@ mod tests {
         // Runs on the build host: plain loopback UDP through these wrappers.
         let a = socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
         bind(&a, "127.0.0.1:0".parse().unwrap()).unwrap();
-        let mut r = RawAddr::empty();
-        // SAFETY: `r.storage` has room for `r.len` bytes.
-        check(unsafe { libc::getsockname(a.as_raw_fd(), (&raw mut r.storage).cast(), &mut r.len) })
-            .unwrap();
-        let to = r.get().unwrap();
+        let to = local_addr(&a).unwrap();
         let b = socket(libc::AF_INET, libc::SOCK_DGRAM, 0).unwrap();
         connect(&b, to).unwrap();
         send(&b, b"hi").unwrap();

@@ -1,23 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //! `vrctx-probe matrix`: the leak matrix. Runs a table of rows (see
-//! `table.rs` for the format), each one a set of servers in contexts and a
-//! client in a context or a peer namespace, and checks what the client gets
-//! and that no server outside the expected ones received anything.
+//! `table.rs` for the format), each one a set of servers in contexts and
+//! one or more clients in a context or a peer namespace, and checks what
+//! each client gets and that no server outside the expected ones received
+//! anything.
 //!
 //! ```text
 //! vrctx-probe matrix [--only PROTO[,PROTO]...] [--port-base N]
 //!                    [--wait MS] [--grace MS] [--dry-run] FILE|-
 //! ```
 //!
-//! `--dry-run` checks the table and lists its rows without running them.
-//!
 //! Everything runs in one thread with non-blocking sockets and `poll`:
-//! servers count what they receive and answer with their marker; the client
+//! servers count what they receive and answer with their marker; a client
 //! waits up to `--wait` ms (default 400) for its answer (an answer that
 //! never comes is `ETIMEDOUT`), then the servers are watched for `--grace`
 //! ms more (default 60) for late copies. Nothing is retried. Prints one line
 //! per row (inputs, expected, got, PASS/FAIL) and a summary; exits 1 if any
-//! row failed, 2 on a usage or table error.
+//! row failed, 2 on a usage or table error. `--dry-run` checks the table
+//! and lists its rows without running them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -28,9 +28,10 @@ use std::time::{Duration, Instant};
 use crate::errno;
 use crate::net;
 
+mod packet;
 mod table;
 
-use table::{Bind, Client, Outcome, Proto, Row, Server, Table};
+use table::{implied_seen, Bind, Client, Outcome, Place, Proto, Row, Server, Table};
 
 const ICMP_ECHOREPLY: u8 = 0;
 const ICMP_ECHO: u8 = 8;
@@ -88,15 +89,17 @@ struct Srv<'t> {
     spec: &'t Server,
     fd: OwnedFd,
     count: u32,
+    /// Accepted TCP connections, kept open until the row ends.
+    conns: Vec<OwnedFd>,
     /// What it received, for the report of a failing row.
     log: Vec<String>,
 }
 
-/// Where the client is.
+/// Where a client is.
 enum Phase {
     /// TCP connect in progress.
     Connecting,
-    /// TCP connected, reading the marker until EOF.
+    /// TCP connected, reading the marker up to its newline.
     Reading(Vec<u8>),
     /// UDP or ICMP echo: waiting for the one answer.
     Waiting,
@@ -120,10 +123,10 @@ impl Cli {
 
     /// Whether the client has what it waits for: its outcome, or (when
     /// collecting) at least every expected answer.
-    fn settled(&self, want: &BTreeSet<String>) -> bool {
-        match &self.phase {
-            Phase::Done(_) => true,
-            Phase::Collecting(got) => !want.is_empty() && want.is_subset(got),
+    fn settled(&self, want: &Outcome) -> bool {
+        match (&self.phase, want) {
+            (Phase::Done(_), _) => true,
+            (Phase::Collecting(got), Outcome::Answer(w)) => w.iter().all(|m| got.contains(m)),
             _ => false,
         }
     }
@@ -136,12 +139,15 @@ impl Cli {
         }
     }
 
-    fn finish(self) -> Outcome {
-        match self.phase {
-            Phase::Done(o) => o,
-            Phase::Collecting(got) if !got.is_empty() => Outcome::Answer(got.into_iter().collect()),
+    /// The outcome so far (no answer yet: `ETIMEDOUT`).
+    fn outcome(&self) -> Outcome {
+        match &self.phase {
+            Phase::Done(o) => o.clone(),
+            Phase::Collecting(got) if !got.is_empty() => {
+                Outcome::Answer(got.iter().cloned().collect())
+            }
             Phase::Reading(buf) if !buf.is_empty() => {
-                Outcome::Other(format!("partial:{}", String::from_utf8_lossy(&buf)))
+                Outcome::Other(format!("partial:{}", String::from_utf8_lossy(buf)))
             }
             Phase::Reading(_) => Outcome::Other("connected-silent".into()),
             _ => Outcome::Errno(libc::ETIMEDOUT),
@@ -149,9 +155,10 @@ impl Cli {
     }
 
     /// Handles poll events on the client socket.
-    fn on_event(&mut self, row: &Row) {
+    fn on_event(&mut self, row: &Row, seq: u16) {
         let Some(fd) = &self.fd else { return };
         let mut buf = [0u8; 512];
+        let text = |b: &[u8]| String::from_utf8_lossy(b).trim_end().to_string();
         let next = match &mut self.phase {
             Phase::Connecting => match net::so_error(fd) {
                 Ok(()) => Some(Phase::Reading(Vec::new())),
@@ -159,20 +166,22 @@ impl Cli {
             },
             Phase::Reading(got) => match net::recv_from(fd, &mut buf) {
                 Ok((0, _)) if got.is_empty() => Some(Phase::Done(Outcome::Other("eof".into()))),
-                Ok((0, _)) => Some(Phase::Done(Outcome::Answer(vec![String::from_utf8_lossy(
-                    got,
-                )
-                .into_owned()]))),
+                Ok((0, _)) => Some(Phase::Done(Outcome::Other(format!(
+                    "partial:{}",
+                    text(got)
+                )))),
                 Ok((n, _)) => {
                     got.extend_from_slice(&buf[..n]);
-                    None
+                    got.iter()
+                        .position(|b| *b == b'\n')
+                        .map(|i| Phase::Done(Outcome::Answer(vec![text(&got[..i])])))
                 }
                 Err(libc::EAGAIN) => None,
                 Err(e) => Some(Phase::Done(Outcome::Errno(e))),
             },
             Phase::Waiting if row.proto.echo() => loop {
                 match net::recv_from(fd, &mut buf) {
-                    Ok((n, _)) if is_echo_reply(&buf[..n], row.id as u16) => {
+                    Ok((n, _)) if is_echo_reply(&buf[..n], seq) => {
                         break Some(Phase::Done(Outcome::Reply));
                     }
                     Ok(_) => continue,
@@ -181,16 +190,13 @@ impl Cli {
                 }
             },
             Phase::Waiting => match net::recv_from(fd, &mut buf) {
-                Ok((n, _)) => Some(Phase::Done(Outcome::Answer(vec![String::from_utf8_lossy(
-                    &buf[..n],
-                )
-                .into_owned()]))),
+                Ok((n, _)) => Some(Phase::Done(Outcome::Answer(vec![text(&buf[..n])]))),
                 Err(libc::EAGAIN) => None,
                 Err(e) => Some(Phase::Done(Outcome::Errno(e))),
             },
             Phase::Collecting(got) => {
                 while let Ok((n, _)) = net::recv_from(fd, &mut buf) {
-                    got.insert(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    got.insert(text(&buf[..n]));
                 }
                 None
             }
@@ -218,7 +224,7 @@ fn is_echo_reply(p: &[u8], seq: u16) -> bool {
 fn sock_args(proto: Proto) -> (i32, i32) {
     match proto {
         Proto::Tcp => (libc::SOCK_STREAM, 0),
-        Proto::Udp | Proto::Bcast | Proto::Mcast => (libc::SOCK_DGRAM, 0),
+        Proto::Udp | Proto::Bcast | Proto::Mcast | Proto::Frag => (libc::SOCK_DGRAM, 0),
         Proto::Raw => (libc::SOCK_RAW, libc::IPPROTO_ICMP),
         Proto::Ping => (libc::SOCK_DGRAM, libc::IPPROTO_ICMP),
     }
@@ -247,6 +253,12 @@ fn open_server(t: &Table, row: &Row, s: &Server, port: u16) -> Result<OwnedFd, S
             net::set_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0),
         )?;
     }
+    if let Some(dev) = &s.dev {
+        step(
+            &format!("SO_BINDTODEVICE {dev}"),
+            net::bind_device(&fd, dev),
+        )?;
+    }
     if row.proto == Proto::Raw {
         step("ICMP_FILTER", net::icmp_filter(&fd, &[ICMP_ECHO]))?;
     }
@@ -263,17 +275,27 @@ fn open_server(t: &Table, row: &Row, s: &Server, port: u16) -> Result<OwnedFd, S
         step("listen", net::listen(&fd, 16))?;
     }
     if row.proto == Proto::Mcast {
-        let ifindex = net::ifindex(&ctx.ifname)?;
-        step(
-            &format!("join {} on {}", row.dst, ctx.ifname),
-            net::join(&fd, row.dst, ifindex),
-        )?;
+        match s.join_addr {
+            Some(a) => step(
+                &format!("join {} by address {a}", row.dst),
+                net::join_by_addr(&fd, row.dst, a),
+            )?,
+            None => {
+                let ifindex = net::ifindex(&ctx.ifname)?;
+                step(
+                    &format!("join {} on {}", row.dst, ctx.ifname),
+                    net::join(&fd, row.dst, ifindex),
+                )?;
+            }
+        }
     }
     Ok(fd)
 }
 
-/// Handles what a server received: counts it and answers with its marker.
-fn serve(s: &mut Srv, proto: Proto) {
+/// Handles what a server received: counts it and answers with its marker
+/// (TCP: with a newline; the connection is kept, or closed at once when
+/// `close` — the server closes first).
+fn serve(s: &mut Srv, proto: Proto, close: bool) {
     let marker = s.spec.token.as_bytes();
     let mut buf = [0u8; 512];
     loop {
@@ -282,8 +304,12 @@ fn serve(s: &mut Srv, proto: Proto) {
                 Ok((conn, peer)) => {
                     s.count += 1;
                     s.log.push(format!("connection from {}", show_addr(peer)));
-                    if let Err(e) = net::send(&conn, marker) {
+                    let line = [marker, b"\n"].concat();
+                    if let Err(e) = net::send(&conn, &line) {
                         s.log.push(format!("send: {}", errno::name(e)));
+                    }
+                    if !close {
+                        s.conns.push(conn);
                     }
                 }
                 Err(libc::EAGAIN) => return,
@@ -320,31 +346,47 @@ fn show_addr(a: Option<SocketAddr>) -> String {
     a.map_or_else(|| "?".into(), |a| a.to_string())
 }
 
-/// Creates the client's socket in its context or namespace and prepares it.
-fn prepare_client(t: &Table, row: &Row, port: u16) -> Result<OwnedFd, String> {
-    let (ty, proto) = if row.proto.echo() {
-        (libc::SOCK_DGRAM, libc::IPPROTO_ICMP)
-    } else {
-        sock_args(row.proto)
-    };
-    let fd = match &row.client {
-        Client::Local(i) => {
+/// A client's sockets before it sends anything.
+struct Prepared {
+    fd: OwnedFd,
+    /// frag: the raw socket the fragments go out of.
+    raw: Option<OwnedFd>,
+    /// An error of the UDP connect(), which is the client's outcome.
+    early: Option<net::Errno>,
+}
+
+/// A socket of the client's type in its context or namespace.
+fn client_socket(t: &Table, c: &Client, ty: i32, proto: i32) -> Result<OwnedFd, String> {
+    match &c.place {
+        Place::Local(i) => {
             let fd = step("socket", net::socket(libc::AF_INET, ty, proto))?;
             let ctx = &t.ctxs[*i];
             if ctx.id != 0 {
                 step(&format!("IP_VRCTX {}", ctx.id), net::set_ctx(&fd, ctx.id))?;
             }
-            if row.proto == Proto::Mcast {
-                let ifindex = net::ifindex(&ctx.ifname)?;
-                step(
-                    &format!("IP_MULTICAST_IF {}", ctx.ifname),
-                    net::multicast_if(&fd, ifindex),
-                )?;
-            }
-            fd
+            Ok(fd)
         }
-        Client::Netns(ns) => net::socket_in_netns(ns, libc::AF_INET, ty, proto)?,
+        Place::Netns(ns) => net::socket_in_netns(ns, libc::AF_INET, ty, proto),
+    }
+}
+
+/// Creates a client's socket(s) in its context or namespace, binds them,
+/// and connects a UDP client (which sends nothing yet).
+fn prepare_client(t: &Table, row: &Row, c: &Client, port: u16) -> Result<Prepared, String> {
+    let (ty, proto) = if row.proto.echo() {
+        (libc::SOCK_DGRAM, libc::IPPROTO_ICMP)
+    } else {
+        sock_args(row.proto)
     };
+    let fd = client_socket(t, c, ty, proto)?;
+    if let (Proto::Mcast, Place::Local(i)) = (row.proto, &c.place) {
+        let ifname = &t.ctxs[*i].ifname;
+        let ifindex = net::ifindex(ifname)?;
+        step(
+            &format!("IP_MULTICAST_IF {ifname}"),
+            net::multicast_if(&fd, ifindex),
+        )?;
+    }
     if row.proto == Proto::Bcast {
         step(
             "SO_BROADCAST",
@@ -353,51 +395,161 @@ fn prepare_client(t: &Table, row: &Row, port: u16) -> Result<OwnedFd, String> {
     }
     if row.proto.echo() {
         // The ident is the row's port, like the decoys' in ping rows.
-        let a = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port));
-        step(&format!("bind ident {port}"), net::bind(&fd, a))?;
+        let ident = c.sport.unwrap_or(port);
+        let a = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, ident));
+        step(&format!("bind ident {ident}"), net::bind(&fd, a))?;
+    } else if let Some(sport) = c.sport {
+        // Earlier rows may have left TIME_WAIT sockets on this port.
+        step(
+            "SO_REUSEADDR",
+            net::set_int(&fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1),
+        )?;
+        let a = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, sport));
+        step(&format!("bind port {sport}"), net::bind(&fd, a))?;
     }
-    Ok(fd)
+    let mut early = None;
+    if matches!(row.proto, Proto::Udp | Proto::Frag) {
+        let dst = SocketAddr::V4(SocketAddrV4::new(row.dst, port));
+        early = net::connect(&fd, dst).err();
+    }
+    let raw = if row.proto == Proto::Frag {
+        Some(client_socket(t, c, libc::SOCK_RAW, libc::IPPROTO_RAW)?)
+    } else {
+        None
+    };
+    Ok(Prepared { fd, raw, early })
 }
 
-/// Sends (or starts connecting) from the prepared client socket.
+/// Two IP fragments to send from a raw socket.
+struct Fragments {
+    raw: OwnedFd,
+    frags: [Vec<u8>; 2],
+}
+
+/// Sends (or starts connecting) from a prepared client; a frag client
+/// returns its fragments instead of sending them.
 fn start_client(
-    prepared: Result<OwnedFd, String>,
+    prepared: Result<Prepared, String>,
     row: &Row,
+    k: usize,
     port: u16,
     notes: &mut Vec<String>,
-) -> Cli {
-    let fd = match prepared {
-        Ok(fd) => fd,
+) -> (Cli, Option<Fragments>) {
+    let p = match prepared {
+        Ok(p) => p,
         Err(e) => {
-            notes.push(format!("client: {e}"));
-            return Cli::done(Outcome::Other("client-setup-failed".into()));
+            notes.push(format!("client {}: {e}", k + 1));
+            return (
+                Cli::done(Outcome::Other("client-setup-failed".into())),
+                None,
+            );
         }
     };
-    let tag = format!("vrctx-matrix row {}", row.id);
+    if let Some(e) = p.early {
+        return (
+            Cli {
+                fd: Some(p.fd),
+                phase: Phase::Done(Outcome::Errno(e)),
+            },
+            None,
+        );
+    }
+    let tag = format!("vrctx-matrix row {} client {}", row.id, k + 1);
     let dst = SocketAddr::V4(SocketAddrV4::new(row.dst, port));
+    let fd = p.fd;
+    let mut frags = None;
     let first = match row.proto {
         Proto::Tcp => net::connect(&fd, dst).map(|()| Phase::Connecting),
-        Proto::Udp => net::connect(&fd, dst)
-            .and_then(|()| net::send(&fd, tag.as_bytes()))
-            .map(|_| Phase::Waiting),
+        Proto::Udp => net::send(&fd, tag.as_bytes()).map(|_| Phase::Waiting),
         Proto::Bcast | Proto::Mcast => {
             net::send_to(&fd, tag.as_bytes(), dst).map(|_| Phase::Collecting(BTreeSet::new()))
         }
         Proto::Raw | Proto::Ping => {
             let to = SocketAddr::V4(SocketAddrV4::new(row.dst, 0));
-            net::send_to(&fd, &echo_request(row.id as u16, tag.as_bytes()), to)
-                .map(|_| Phase::Waiting)
+            net::send_to(&fd, &echo_request(seq(row), tag.as_bytes()), to).map(|_| Phase::Waiting)
         }
+        Proto::Frag => match (net::local_addr(&fd), p.raw) {
+            (Ok(SocketAddr::V4(src)), Some(raw)) => {
+                let payload = format!("{tag:<48}");
+                let udp = packet::udp(src, SocketAddrV4::new(row.dst, port), payload.as_bytes());
+                frags = Some(Fragments {
+                    raw,
+                    frags: packet::fragments(*src.ip(), row.dst, seq(row), &udp),
+                });
+                Ok(Phase::Waiting)
+            }
+            (Err(e), _) => Err(e),
+            _ => Err(libc::EAFNOSUPPORT),
+        },
     };
-    Cli {
-        fd: Some(fd),
-        phase: first.unwrap_or_else(|e| Phase::Done(Outcome::Errno(e))),
+    (
+        Cli {
+            fd: Some(fd),
+            phase: first.unwrap_or_else(|e| Phase::Done(Outcome::Errno(e))),
+        },
+        frags,
+    )
+}
+
+/// The row's ICMP sequence number and IP id.
+fn seq(row: &Row) -> u16 {
+    row.id as u16
+}
+
+/// Polls the servers (and `client`, if any) until the client is settled
+/// plus the grace time, or `wait` has passed.
+fn run_phase(
+    servers: &mut [Srv],
+    mut client: Option<(&mut Cli, &Outcome)>,
+    close: bool,
+    row: &Row,
+    o: &Opts,
+    notes: &mut Vec<String>,
+) {
+    let deadline = Instant::now() + o.wait;
+    let mut end = deadline;
+    let mut settled = false;
+    loop {
+        let ready = client.as_ref().is_none_or(|(c, want)| c.settled(want));
+        if !settled && ready {
+            settled = true;
+            end = Instant::now() + o.grace;
+        }
+        let now = Instant::now();
+        if now >= end {
+            return;
+        }
+        let mut fds: Vec<libc::pollfd> = servers
+            .iter()
+            .map(|s| net::pollfd(s.fd.as_raw_fd(), libc::POLLIN))
+            .collect();
+        let mut cev = 0;
+        if let Some((c, _)) = &client {
+            cev = c.events();
+            if let (Some(fd), true) = (&c.fd, cev != 0) {
+                fds.push(net::pollfd(fd.as_raw_fd(), cev));
+            }
+        }
+        if let Err(e) = net::poll(&mut fds, end - now) {
+            notes.push(format!("poll: {}", errno::name(e)));
+            return;
+        }
+        for (s, p) in servers.iter_mut().zip(&fds) {
+            if p.revents != 0 {
+                serve(s, row.proto, close);
+            }
+        }
+        if let Some((c, _)) = &mut client {
+            if cev != 0 && fds.last().is_some_and(|p| p.revents != 0) {
+                c.on_event(row, seq(row));
+            }
+        }
     }
 }
 
 /// What one row did.
 struct RowResult {
-    outcome: Outcome,
+    outcomes: Vec<Outcome>,
     seen: BTreeMap<String, u32>,
     notes: Vec<String>,
     elapsed: Duration,
@@ -405,17 +557,20 @@ struct RowResult {
 
 impl RowResult {
     fn pass(&self, row: &Row) -> bool {
-        let want: BTreeMap<String, u32> = row.seen.iter().map(|s| (s.clone(), 1)).collect();
-        self.notes.is_empty() && self.outcome == row.expect && self.seen == want
+        self.notes.is_empty() && self.outcomes == row.expect && self.seen == row.seen
     }
 }
 
 fn run_row(t: &Table, row: &Row, port: u16, o: &Opts) -> RowResult {
     let start = Instant::now();
     let mut notes = Vec::new();
-    // The client's socket first (a ping client's ident is bound before
+    // The clients' sockets first (a ping client's ident is bound before
     // the decoys'), then the servers in table order.
-    let prepared = prepare_client(t, row, port);
+    let mut prepared: Vec<Option<Result<Prepared, String>>> = row
+        .clients
+        .iter()
+        .map(|c| Some(prepare_client(t, row, c, port)))
+        .collect();
     let mut servers = Vec::new();
     for s in &row.servers {
         match open_server(t, row, s, port) {
@@ -423,70 +578,89 @@ fn run_row(t: &Table, row: &Row, port: u16, o: &Opts) -> RowResult {
                 spec: s,
                 fd,
                 count: 0,
+                conns: Vec::new(),
                 log: Vec::new(),
             }),
             Err(e) => notes.push(format!("server {}: {e}", s.token)),
         }
     }
-    let mut client = start_client(prepared, row, port, &mut notes);
-    let want = row.expect.implied_seen();
-    let deadline = Instant::now() + o.wait;
-    let mut end = deadline;
-    let mut settled = false;
-    loop {
-        if !settled && client.settled(&want) {
-            settled = true;
-            end = Instant::now() + o.grace;
+    // frag: every client's first fragment, then every second one.
+    let mut started: Vec<Option<Cli>> = Vec::new();
+    if row.proto == Proto::Frag {
+        let mut all = Vec::new();
+        for (k, p) in prepared.iter_mut().enumerate() {
+            let p = p.take().unwrap_or_else(|| Err("prepared twice".into()));
+            let (cli, frags) = start_client(p, row, k, port, &mut notes);
+            started.push(Some(cli));
+            all.push(frags);
         }
-        let now = Instant::now();
-        if now >= end {
-            break;
-        }
-        let mut fds: Vec<libc::pollfd> = servers
-            .iter()
-            .map(|s| net::pollfd(s.fd.as_raw_fd(), libc::POLLIN))
-            .collect();
-        let cev = client.events();
-        if let (Some(fd), true) = (&client.fd, cev != 0) {
-            fds.push(net::pollfd(fd.as_raw_fd(), cev));
-        }
-        if let Err(e) = net::poll(&mut fds, end - now) {
-            notes.push(format!("poll: {}", errno::name(e)));
-            break;
-        }
-        for (s, p) in servers.iter_mut().zip(&fds) {
-            if p.revents != 0 {
-                serve(s, row.proto);
+        let to = SocketAddr::V4(SocketAddrV4::new(row.dst, 0));
+        for i in 0..2 {
+            for (k, f) in all.iter().enumerate() {
+                let Some(f) = f else { continue };
+                if let Err(e) = net::send_to(&f.raw, &f.frags[i], to) {
+                    if let Some(c) = started[k].as_mut() {
+                        c.phase = Phase::Done(Outcome::Errno(e));
+                    }
+                }
             }
         }
-        if cev != 0 && fds.last().is_some_and(|p| p.revents != 0) {
-            client.on_event(row);
+    }
+    let mut outcomes = Vec::new();
+    let mut kept = Vec::new();
+    for (k, c) in row.clients.iter().enumerate() {
+        let mut cli = match started.get_mut(k).and_then(Option::take) {
+            Some(cli) => cli,
+            None => {
+                let p = prepared[k]
+                    .take()
+                    .unwrap_or_else(|| Err("prepared twice".into()));
+                start_client(p, row, k, port, &mut notes).0
+            }
+        };
+        run_phase(
+            &mut servers,
+            Some((&mut cli, &row.expect[k])),
+            c.close,
+            row,
+            o,
+            &mut notes,
+        );
+        outcomes.push(cli.outcome());
+        if c.close {
+            // The server closed first; now the client: the server's side
+            // goes to TIME_WAIT before the next client starts.
+            drop(cli);
+            run_phase(&mut servers, None, true, row, o, &mut notes);
+        } else {
+            kept.push(cli);
         }
     }
     let mut seen = BTreeMap::new();
     for s in &servers {
         if s.count > 0 {
             seen.insert(s.spec.token.clone(), s.count);
-            if !row.seen.contains(&s.spec.token) || s.count > 1 {
+            if row.seen.get(&s.spec.token) != Some(&s.count) {
                 notes.push(format!("{}: {}", s.spec.token, s.log.join(", ")));
             }
         }
     }
+    drop(kept);
     RowResult {
-        outcome: client.finish(),
+        outcomes,
         seen,
         notes,
         elapsed: start.elapsed(),
     }
 }
 
-/// `OUTCOME`, plus ` seen=...` when the servers that received something are
-/// not just the ones that answered (counts above 1 as `:N`).
-fn describe(outcome: &Outcome, seen: &BTreeMap<String, u32>) -> String {
-    let implied: BTreeMap<String, u32> =
-        outcome.implied_seen().into_iter().map(|s| (s, 1)).collect();
-    if *seen == implied {
-        return outcome.to_string();
+/// `OUTCOME[/OUTCOME...]`, plus ` seen=...` when the servers that received
+/// something are not just the ones that answered (counts above 1 as `:N`).
+fn describe(outcomes: &[Outcome], seen: &BTreeMap<String, u32>) -> String {
+    let text: Vec<String> = outcomes.iter().map(Outcome::to_string).collect();
+    let text = text.join("/");
+    if *seen == implied_seen(outcomes) {
+        return text;
     }
     let list: Vec<String> = seen
         .iter()
@@ -503,24 +677,62 @@ fn describe(outcome: &Outcome, seen: &BTreeMap<String, u32>) -> String {
     } else {
         list.join(",")
     };
-    format!("{outcome} seen={list}")
+    format!("{text} seen={list}")
 }
 
-fn row_inputs(t: &Table, row: &Row) -> String {
+fn servers_text(row: &Row) -> String {
     let servers: Vec<&str> = row.servers.iter().map(|s| s.token.as_str()).collect();
-    let servers = if servers.is_empty() {
+    if servers.is_empty() {
         "-".to_string()
     } else {
         servers.join(",")
-    };
-    format!(
-        "{:>3} {:<5} {:<6} {:<15} {:<22}",
-        row.id,
-        row.proto.name(),
-        t.client_name(&row.client),
-        row.dst.to_string(),
-        servers
-    )
+    }
+}
+
+/// Column widths: wide enough for every row of the table.
+struct Widths {
+    client: usize,
+    servers: usize,
+    expect: usize,
+}
+
+impl Widths {
+    fn of(t: &Table) -> Self {
+        let max =
+            |f: &dyn Fn(&Row) -> usize, min: usize| t.rows.iter().map(f).fold(min, usize::max);
+        Widths {
+            client: max(&|r| r.clients_text.len(), 6),
+            servers: max(&|r| servers_text(r).len(), 7),
+            expect: max(&|r| describe(&r.expect, &r.seen).len(), 6),
+        }
+    }
+
+    fn header(&self) -> String {
+        format!(
+            "row proto {:<c$} {:<15} {:<s$} {:<e$} {:<e$} result",
+            "client",
+            "dst",
+            "servers",
+            "expect",
+            "got",
+            c = self.client,
+            s = self.servers,
+            e = self.expect
+        )
+    }
+
+    fn inputs(&self, row: &Row) -> String {
+        format!(
+            "{:>3} {:<5} {:<c$} {:<15} {:<s$}",
+            row.id,
+            row.proto.name(),
+            row.clients_text,
+            row.dst.to_string(),
+            servers_text(row),
+            c = self.client,
+            s = self.servers
+        )
+    }
 }
 
 fn load(file: &str) -> Result<Table, String> {
@@ -549,9 +761,8 @@ pub(crate) fn cmd(args: &[String]) -> ExitCode {
     }
     let start = Instant::now();
     let (mut pass, mut failed) = (0, Vec::new());
-    println!(
-        "row proto client dst             servers                expect                   got                      result"
-    );
+    let w = Widths::of(&t);
+    println!("{}", w.header());
     for row in &t.rows {
         if o.only
             .as_ref()
@@ -560,24 +771,20 @@ pub(crate) fn cmd(args: &[String]) -> ExitCode {
             continue;
         }
         let port = o.port_base + row.id as u16;
-        let want_seen: BTreeMap<String, u32> = row.seen.iter().map(|s| (s.clone(), 1)).collect();
         if o.dry_run {
-            println!(
-                "{} {}",
-                row_inputs(&t, row),
-                describe(&row.expect, &want_seen)
-            );
+            println!("{} {}", w.inputs(row), describe(&row.expect, &row.seen));
             continue;
         }
         let r = run_row(&t, row, port, &o);
         let ok = r.pass(row);
         println!(
-            "{} {:<24} {:<24} {} ({} ms)",
-            row_inputs(&t, row),
-            describe(&row.expect, &want_seen),
-            describe(&r.outcome, &r.seen),
+            "{} {:<e$} {:<e$} {} ({} ms)",
+            w.inputs(row),
+            describe(&row.expect, &row.seen),
+            describe(&r.outcomes, &r.seen),
             if ok { "PASS" } else { "FAIL" },
-            r.elapsed.as_millis()
+            r.elapsed.as_millis(),
+            e = w.expect
         );
         for n in &r.notes {
             println!("      {n}");
@@ -644,18 +851,19 @@ mod tests {
         let seen = |s: &[(&str, u32)]| -> BTreeMap<String, u32> {
             s.iter().map(|(k, v)| (k.to_string(), *v)).collect()
         };
-        let red = Outcome::Answer(vec!["red".into()]);
-        assert_eq!(describe(&red, &seen(&[("red", 1)])), "red");
+        let red = || Outcome::Answer(vec!["red".into()]);
+        assert_eq!(describe(&[red()], &seen(&[("red", 1)])), "red");
         assert_eq!(
-            describe(&red, &seen(&[("red", 1), ("blue*", 1)])),
+            describe(&[red()], &seen(&[("red", 1), ("blue*", 1)])),
             "red seen=blue*,red"
         );
-        assert_eq!(describe(&red, &seen(&[("red", 2)])), "red seen=red:2");
-        assert_eq!(describe(&red, &seen(&[])), "red seen=-");
+        assert_eq!(describe(&[red()], &seen(&[("red", 2)])), "red seen=red:2");
+        assert_eq!(describe(&[red(), red()], &seen(&[("red", 2)])), "red/red");
+        assert_eq!(describe(&[red()], &seen(&[])), "red seen=-");
         let refused = Outcome::Errno(libc::ECONNREFUSED);
-        assert_eq!(describe(&refused, &seen(&[])), "ECONNREFUSED");
+        assert_eq!(describe(&[refused], &seen(&[])), "ECONNREFUSED");
         assert_eq!(
-            describe(&Outcome::Reply, &seen(&[("red*", 1)])),
+            describe(&[Outcome::Reply], &seen(&[("red*", 1)])),
             "reply seen=red*"
         );
     }
@@ -682,7 +890,9 @@ mod tests {
              tcp  zero 127.0.0.1 -     ECONNREFUSED\n\
              udp  zero 127.0.0.1 zero* zero*\n\
              udp  zero 127.0.0.1 -     ECONNREFUSED\n\
-             tcp  zero 127.0.0.1 zero* zero*\n",
+             tcp  zero 127.0.0.1 zero* zero*\n\
+             tcp  zero+zero! 127.0.0.1 zero zero/zero\n\
+             udp  zero+zero 127.0.0.1 zero zero/zero\n",
         )
         .unwrap();
         let o = Opts {
@@ -694,15 +904,14 @@ mod tests {
             file: String::new(),
         };
         for row in &t.rows {
-            // A free port: bind port 0 and read it back is not possible
-            // through the table, so use a high port derived from the pid.
+            // Ports derived from the pid, below the ephemeral range.
             let port = 21000 + (std::process::id() % 8000) as u16 + row.id as u16 * 3;
             let r = run_row(&t, row, port, &o);
             assert!(
                 r.pass(row),
                 "row {}: got {} notes {:?}",
                 row.id,
-                describe(&r.outcome, &r.seen),
+                describe(&r.outcomes, &r.seen),
                 r.notes
             );
         }
