@@ -123,6 +123,13 @@ tcp,udp   pzero  10.9.0.1   zero,red*,blue*    zero
 tcp,udp   pzero  10.9.0.1   zero6,red*,blue*   zero6
 tcp,udp   pzero  10.9.0.1   red*,blue*         ECONNREFUSED
 tcp,udp   pzero  10.9.0.1   -                  ECONNREFUSED
+# dual-stack [::] sockets in a context (what an unmodified dual-stack
+# program started with vrctl exec gets): their IPv4 is that context's
+tcp,udp   pred   10.0.0.1   red6,blue6,zero*   red6
+tcp,udp   pblue  10.0.0.1   blue6,red6         blue6
+tcp,udp   red    127.0.0.1  red6,blue6,zero    red6
+tcp,udp   zero   127.0.0.1  red6,blue6         ECONNREFUSED
+tcp,udp   pzero  10.9.0.1   red6,blue6         ECONNREFUSED
 
 # UDP broadcast from a peer: only sockets of the peer's context (bound to
 # the broadcast address or 0.0.0.0) get it; the servers answer unicast

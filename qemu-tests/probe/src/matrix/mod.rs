@@ -707,18 +707,25 @@ impl Widths {
         }
     }
 
-    fn header(&self) -> String {
-        format!(
-            "row proto {:<c$} {:<15} {:<s$} {:<e$} {:<e$} result",
+    fn header(&self, dry_run: bool) -> String {
+        let h = format!(
+            "row proto {:<c$} {:<15} {:<s$} expect",
             "client",
             "dst",
             "servers",
-            "expect",
-            "got",
             c = self.client,
             s = self.servers,
-            e = self.expect
-        )
+        );
+        if dry_run {
+            h
+        } else {
+            format!(
+                "{h:<w$} {:<e$} result",
+                "got",
+                w = h.len() - 6 + self.expect,
+                e = self.expect
+            )
+        }
     }
 
     fn inputs(&self, row: &Row) -> String {
@@ -762,7 +769,7 @@ pub(crate) fn cmd(args: &[String]) -> ExitCode {
     let start = Instant::now();
     let (mut pass, mut failed) = (0, Vec::new());
     let w = Widths::of(&t);
-    println!("{}", w.header());
+    println!("{}", w.header(o.dry_run));
     for row in &t.rows {
         if o.only
             .as_ref()
