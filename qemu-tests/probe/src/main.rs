@@ -14,14 +14,19 @@
 //! vrctx-probe genl CMD [ATTR=TYPE:VALUE]...   # see genl.rs
 //! vrctx-probe events N          # print the next N vrctx events
 //! vrctx-probe cycle N ID NAME   # create and delete a context N times
+//! vrctx-probe matrix [OPTIONS] TABLE   # the leak matrix, see matrix/
+//! vrctx-probe bind|reuseport|ephemeral ...  # binding per context, see bindtest.rs
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
 use std::process::ExitCode;
 use vrctx_uapi::IP_VRCTX;
 
+mod bindtest;
 mod errno;
 mod genl;
+mod matrix;
+mod net;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SockType {
@@ -371,6 +376,10 @@ fn main() -> ExitCode {
         Some("genl") => return genl_cmd(&args[1..]),
         Some("events") => return events_cmd(&args[1..]),
         Some("cycle") => return cycle_cmd(&args[1..]),
+        Some("matrix") => return matrix::cmd(&args[1..]),
+        Some("bind") => return bindtest::bind_cmd(&args[1..]),
+        Some("reuseport") => return bindtest::reuseport_cmd(&args[1..]),
+        Some("ephemeral") => return bindtest::ephemeral_cmd(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {
