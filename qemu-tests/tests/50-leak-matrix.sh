@@ -12,35 +12,24 @@
 # another context's interface, multicast joins by address. The TCP rows
 # run a second time with tcp_syncookies=2. Each row prints inputs,
 # expected, got and PASS/FAIL; the test fails if any row does.
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-vrctl create 1 name red || fail "create red"
-vrctl create 2 name blue || fail "create blue"
+. /usr/lib/vrctx/lib.sh
+
+must vrctl create 1 name red
+must vrctl create 2 name blue
 peer() { # NETNS IF CTX ADDR/LEN PEERADDR/LEN GATEWAY
-	ip netns add $1 || fail "netns $1"
-	ip link add $2 type veth peer name $2-p || fail "veth $2"
-	ip link set $2-p netns $1 || fail "move $2-p"
-	vrctl assign $2 $3 || fail "assign $2 $3"
-	ip addr add $4 dev $2 || fail "address on $2"
-	ip link set $2 up
-	ip -n $1 addr add $5 dev $2-p
-	ip -n $1 link set $2-p up
-	ip -n $1 link set lo up
-	ip -n $1 route add default via $6 || fail "default route in $1"
+	peer_ns "$@"
 	# Peer clients of the raw rows ping with ping sockets; the peers'
 	# port unreachables are not rate limited either (see below).
-	ip netns exec $1 sh -c 'echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+	must ip netns exec $1 sh -c 'echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
 		echo 0 >/proc/sys/net/ipv4/icmp_ratemask'
 }
 peer pred vred red 10.0.0.1/24 10.0.0.2/24 10.0.0.1
 peer pblue vblue blue 10.0.0.1/24 10.0.0.2/24 10.0.0.1
 peer pzero vzero 0 10.9.0.1/24 10.9.0.2/24 10.9.0.1
 echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
-# ICMP rate limiting is keyed by the destination address only (not by
-# context, see docs/contexts.md): red's and blue's peers share 10.0.0.2's
-# bucket. No rate limit, so that every "refused" row is deterministic.
+# ICMP rate limits are kept per destination address and context; no rate
+# limit at all here, so that every "refused" row is deterministic however
+# fast the rows run.
 echo 0 >/proc/sys/net/ipv4/icmp_ratemask
 echo 1 >/proc/sys/net/ipv4/tcp_syncookies
 ip -br addr
