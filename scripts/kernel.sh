@@ -135,9 +135,9 @@ configure() {
 	make -s -C "$SRC" O="$OBJ" "${KMAKE_RUST[@]}" olddefconfig >/dev/null
 	# Options the project cannot do without: fail early and say which.
 	local want=(CONFIG_RUST CONFIG_NET_IP_VIRTUAL CONFIG_NETFILTER CONFIG_NETFILTER_FAMILY_ARP
-		CONFIG_IP_MULTIPLE_TABLES CONFIG_IP_MULTICAST CONFIG_NET_NS CONFIG_VIRTIO_NET)
+		CONFIG_IP_MULTIPLE_TABLES CONFIG_IP_MULTICAST CONFIG_NET_NS CONFIG_VIRTIO_NET
+		CONFIG_IPV6 CONFIG_NF_TABLES CONFIG_NET_VRF CONFIG_MPTCP)
 	[ "$KIND" = test ] && want+=(CONFIG_PROVE_LOCKING CONFIG_DEBUG_KMEMLEAK CONFIG_KUNIT CONFIG_RUST_OVERFLOW_CHECKS)
-	[ "$KIND" = lean ] && want+=(CONFIG_NET_VRF)
 	local o
 	for o in "${want[@]}"; do
 		grep -q "^$o=y" "$OBJ/.config" || {

@@ -45,7 +45,10 @@ fn put_context(a: &mut Attrs<'_>, c: &Context, users: Option<Users>) -> Result {
     if let Some(name) = &c.name {
         a.string(A_NAME, name.as_cstr())?;
     }
-    a.u32(A_TABLE, c.table())?;
+    // Context 0 has no table of its own: it uses the normal rules.
+    if c.id != DEFAULT {
+        a.u32(A_TABLE, c.table())?;
+    }
     if let Some(u) = users {
         a.u32(A_N_IFACES, u.ifaces)?;
         a.u32(A_N_SOCKETS, u.sockets)?;
@@ -80,12 +83,24 @@ fn copy_contexts(net: Net<'_>, from: u32, max: usize, page: &mut Page) -> Result
     Ok(())
 }
 
-/// At most one dump part's worth of contexts of `net`, from id `from` on.
+/// At most one dump part's worth of contexts of `net`, from id `from` on;
+/// a dump starts with context 0.
 fn page_of(net: Net<'_>, from: u32) -> Result<Page> {
     // A context takes at most 68 bytes in a dump; a part holds about 4 KiB
     // or more.
     const PAGE: usize = 256;
     let mut page = Page::default();
+    if from == DEFAULT {
+        page.contexts.push(
+            Context {
+                net: net.key(),
+                id: DEFAULT,
+                name: None,
+            },
+            GFP_KERNEL,
+        )?;
+        page.ids.push(DEFAULT, GFP_KERNEL)?;
+    }
     copy_contexts(net, from, PAGE, &mut page)?;
     Ok(page)
 }
