@@ -14,6 +14,7 @@
 //! vrctx-probe genl CMD [ATTR=TYPE:VALUE]...   # see genl.rs
 //! vrctx-probe events N          # print the next N vrctx events
 //! vrctx-probe cycle N ID NAME   # create and delete a context N times
+//! vrctx-probe seal CMD ...       # the seal tests' socket operations (seal.rs)
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
@@ -22,6 +23,7 @@ use vrctx_uapi::IP_VRCTX;
 
 mod errno;
 mod genl;
+mod seal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SockType {
@@ -367,6 +369,7 @@ fn main() -> ExitCode {
         Some("genl") => return genl_cmd(&args[1..]),
         Some("events") => return events_cmd(&args[1..]),
         Some("cycle") => return cycle_cmd(&args[1..]),
+        Some("seal") => return seal::main(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {
