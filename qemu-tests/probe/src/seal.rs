@@ -758,6 +758,14 @@ fn res_word<T>(r: Res<T>) -> String {
     }
 }
 
+/// `ok CTX` or the errno of IP_VRCTX read on `fd`.
+fn vrctx_word(fd: RawFd) -> String {
+    match get_vrctx(fd) {
+        Ok(v) => format!("ok {v}"),
+        Err(Failure(e, _)) => ename(e),
+    }
+}
+
 /// Opens one socket of each kind in the caller's context, connected or bound
 /// where the kind allows, then obeys commands read from stdin, one a line,
 /// answering each with lines ending in `done CMD`:
@@ -766,7 +774,7 @@ fn res_word<T>(r: Res<T>) -> String {
 ///   on the established and bound UDP sockets), then of a new operation on
 ///   each socket (sent twice: one pending error must not hide a working
 ///   socket), then IP_VRCTX read on each, then new AF_INET and AF_INET6
-///   sockets: lines `NAME OP RESULT`;
+///   sockets (IP_VRCTX also on the never-bound ones): lines `NAME OP RESULT`;
 /// - `leave`: switches this (single) thread to context 0;
 /// - `close-unbound`: closes the sockets that were never bound;
 /// - `recv MS`: `udp-bound recv nothing` or `udp-bound recv got N`, after
@@ -898,7 +906,10 @@ fn cmd_hold(o: &Opts) -> Result<ExitCode, String> {
                             }
                         }
                     }
-                    println!("{} getsockopt-IP_VRCTX {}", h.name, res_word(get_vrctx(fd)));
+                    println!("{} getsockopt-IP_VRCTX {}", h.name, vrctx_word(fd));
+                }
+                for (s, n) in unbound.iter().zip(["unbound-tcp", "unbound-udp"]) {
+                    println!("{n} getsockopt-IP_VRCTX {}", vrctx_word(s.as_raw_fd()));
                 }
                 for (f, n) in [(libc::AF_INET, "inet"), (libc::AF_INET6, "inet6")] {
                     let r = socket(f, libc::SOCK_STREAM, 0);
