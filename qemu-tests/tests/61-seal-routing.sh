@@ -354,11 +354,15 @@ must sysctl -qw net.ipv4.conf.vred.arp_ignore=0
 
 echo "== 10: IGMP"
 for i in v0 vred vblue; do capture_start /tmp/cap-$i $i -v igmp; done
+# --hdr proto: IP_HDRINCL with an IP_PROTOCOL control message (IGMP), so
+# the route lookup sees an IGMP flow; kernel: the kernel writes the header.
 for via in bind mcif; do
-	out=$(vrctx-probe seal igmp 239.7.7.7 --dev vred --via $via)
-	check_no_match "10 context 0's raw IGMP socket cannot send out of vred ($via)" "ok*" "$out"
-	out=$(vrctx-probe seal igmp 239.7.7.8 --dev v0 --via $via)
-	check_eq "10 context 0's raw IGMP socket sends out of v0 ($via, control)" ok "$out"
+	for hdr in proto plain kernel; do
+		out=$(vrctx-probe seal igmp 239.7.7.7 --dev vred --via $via --hdr $hdr)
+		check_no_match "10 context 0's raw IGMP socket cannot send out of vred ($via, $hdr)" "ok*" "$out"
+		out=$(vrctx-probe seal igmp 239.7.7.8 --dev v0 --via $via --hdr $hdr)
+		check_eq "10 context 0's raw IGMP socket sends out of v0 ($via, $hdr; control)" ok "$out"
+	done
 done
 vrctl exec red -- vrctx-probe seal join 239.1.1.1 --dev vred --secs 3 >/tmp/join.out 2>&1 &
 joiner=$!

@@ -14,7 +14,8 @@
 //!                                              # TEXT, print `ok REPLY`
 //! seal udpsend DST PORT [--bind A] [--spec-dst A] [--ifindex N] [--dev IF]
 //!                                              # sendmsg, IP_PKTINFO if asked
-//! seal igmp GROUP --dev IF [--via bind|mcif]   # raw IGMP report, IP_HDRINCL
+//! seal igmp GROUP --dev IF [--via bind|mcif] [--hdr kernel|plain|proto]
+//!                                              # raw IGMP report (see cmd_igmp)
 //! seal join GROUP --dev IF --secs S            # join GROUP on IF, hold S s
 //! seal probe DST (--name IF | --index N) [--timeout S]
 //!                                              # ICMP extended echo (RFC 8335):
@@ -23,7 +24,8 @@
 //!                                              # `from ADDR` per connection
 //! seal mkctx FROM COUNT                        # create contexts FROM.. (one
 //!                                              # netlink socket per request)
-//! seal many N --secs S                       # N bound UDP sockets, held S s
+//! seal many N --secs S [--family inet|inet6] [--bound yes|no] [--ctx CTX]
+//!                                              # N UDP sockets, held S s
 //! seal hold --peer ADDR --local ADDR           # sockets of every kind, driven
 //!                                              # by commands on stdin (see hold)
 //! ```
@@ -422,37 +424,51 @@ fn cmd_udpsend(o: &Opts) -> Result<Res<String>, String> {
             },
             ipi_addr: libc::in_addr { s_addr: 0 },
         };
-        let info_len = std::mem::size_of::<libc::in_pktinfo>() as u32;
-        // SAFETY: CMSG_SPACE only computes a size.
-        let space = unsafe { libc::CMSG_SPACE(info_len) } as usize;
-        let mut cbuf = vec![0u64; space.div_ceil(8)];
-        let sa = SockAddr::new(dst);
-        let mut iov = libc::iovec {
-            iov_base: payload.as_ptr() as *mut libc::c_void,
-            iov_len: payload.len(),
+        // SAFETY: in_pktinfo is plain data: viewing it as bytes is sound.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(
+                (&raw const info).cast::<u8>(),
+                std::mem::size_of::<libc::in_pktinfo>(),
+            )
         };
-        // SAFETY: msghdr is plain data; all zeroes is valid.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = sa.ptr() as *mut libc::c_void;
-        msg.msg_namelen = sa.len;
-        msg.msg_iov = &raw mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = space as _;
-        // SAFETY: `msg` describes `cbuf`, which has room for one cmsg
-        // carrying an in_pktinfo (CMSG_SPACE above).
-        unsafe {
-            let c = libc::CMSG_FIRSTHDR(&raw const msg);
-            (*c).cmsg_level = libc::SOL_IP;
-            (*c).cmsg_type = libc::IP_PKTINFO;
-            (*c).cmsg_len = libc::CMSG_LEN(info_len) as _;
-            std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
-        }
-        // SAFETY: every pointer in `msg` is valid for the call.
-        sys(unsafe { libc::sendmsg(fd, &raw const msg, 0) }, "sendmsg")?;
+        send_cmsg(fd, payload, dst, libc::IP_PKTINFO, bytes)?;
         Ok(String::new())
     })())
 }
+
+/// sendmsg() of `buf` to `dst` with one SOL_IP control message.
+fn send_cmsg(fd: RawFd, buf: &[u8], dst: SocketAddr, ty: i32, data: &[u8]) -> Res<usize> {
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(data.len() as u32) } as usize;
+    let mut cbuf = vec![0u64; space.div_ceil(8)];
+    let sa = SockAddr::new(dst);
+    let mut iov = libc::iovec {
+        iov_base: buf.as_ptr() as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: msghdr is plain data; all zeroes is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = sa.ptr() as *mut libc::c_void;
+    msg.msg_namelen = sa.len;
+    msg.msg_iov = &raw mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    // SAFETY: `msg` describes `cbuf`, which has room for one control
+    // message carrying `data` (CMSG_SPACE above).
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(&raw const msg);
+        (*c).cmsg_level = libc::SOL_IP;
+        (*c).cmsg_type = ty;
+        (*c).cmsg_len = libc::CMSG_LEN(data.len() as u32) as _;
+        std::ptr::copy_nonoverlapping(data.as_ptr(), libc::CMSG_DATA(c), data.len());
+    }
+    // SAFETY: every pointer in `msg` is valid for the call.
+    sys(unsafe { libc::sendmsg(fd, &raw const msg, 0) }, "sendmsg")
+}
+
+/// `IP_PROTOCOL` (linux/in.h): the protocol of a raw IP_HDRINCL send.
+const IP_PROTOCOL: i32 = 52;
 
 /// The Internet checksum of `data`.
 fn csum(data: &[u8]) -> u16 {
@@ -466,8 +482,11 @@ fn csum(data: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-/// Sends an IGMPv2 membership report for GROUP, IP header included, out of
-/// an interface chosen with SO_BINDTODEVICE or IP_MULTICAST_IF.
+/// Sends an IGMPv2 membership report for GROUP from a raw IPPROTO_IGMP
+/// socket out of an interface chosen with SO_BINDTODEVICE or
+/// IP_MULTICAST_IF. `--hdr` picks who writes the IP header: `kernel` (no
+/// IP_HDRINCL), `plain` (IP_HDRINCL) or `proto` (IP_HDRINCL plus an
+/// IP_PROTOCOL control message saying IGMP, so the route lookup sees IGMP).
 fn cmd_igmp(o: &Opts) -> Result<Res<String>, String> {
     let group = v4(o.pos(0, "group")?)?;
     let dev = o.get("dev").ok_or("--dev is needed")?.to_string();
@@ -475,10 +494,16 @@ fn cmd_igmp(o: &Opts) -> Result<Res<String>, String> {
     if via != "bind" && via != "mcif" {
         return Err(format!("--via {via}: bind or mcif"));
     }
+    let hdr = o.get("hdr").unwrap_or("proto").to_string();
+    if !["kernel", "plain", "proto"].contains(&hdr.as_str()) {
+        return Err(format!("--hdr {hdr}: kernel, plain or proto"));
+    }
     Ok((|| {
         let s = socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_IGMP)?;
         let fd = s.as_raw_fd();
-        setopt(fd, libc::SOL_IP, libc::IP_HDRINCL, &1i32, "IP_HDRINCL")?;
+        if hdr != "kernel" {
+            setopt(fd, libc::SOL_IP, libc::IP_HDRINCL, &1i32, "IP_HDRINCL")?;
+        }
         if via == "bind" {
             bind_to_device(fd, &dev)?;
         } else {
@@ -514,12 +539,12 @@ fn cmd_igmp(o: &Opts) -> Result<Res<String>, String> {
         pkt.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // checksum, source (kernel fills)
         pkt.extend_from_slice(&group.octets());
         pkt.extend_from_slice(&igmp);
-        sendto(
-            fd,
-            &pkt,
-            Some(SocketAddr::new(IpAddr::V4(group), 0)),
-            "sendto",
-        )?;
+        let to = SocketAddr::new(IpAddr::V4(group), 0);
+        match hdr.as_str() {
+            "kernel" => sendto(fd, &igmp, Some(to), "sendto")?,
+            "plain" => sendto(fd, &pkt, Some(to), "sendto")?,
+            _ => send_cmsg(fd, &pkt, to, IP_PROTOCOL, &libc::IPPROTO_IGMP.to_ne_bytes())?,
+        };
         Ok(String::new())
     })())
 }
@@ -668,19 +693,59 @@ fn cmd_mkctx(o: &Opts) -> Result<Res<String>, String> {
     })())
 }
 
-/// Opens N UDP sockets bound to 127.0.0.1 (hashed), prints `open`, and
-/// holds them S seconds.
+/// Opens N UDP sockets (the descriptor limit raised to its maximum), moved
+/// to context CTX with IP_VRCTX if asked, bound to the loopback address
+/// (hashed) unless `--bound no`; prints `open` and holds them S seconds.
 fn cmd_many(o: &Opts) -> Result<Res<String>, String> {
     let n: usize = num(o.pos(0, "count")?)?;
     let secs = o.secs("secs", 10.0)?;
+    let family = match o.get("family").unwrap_or("inet") {
+        "inet" => libc::AF_INET,
+        "inet6" => libc::AF_INET6,
+        f => return Err(format!("--family {f}: inet or inet6")),
+    };
+    let bound = match o.get("bound").unwrap_or("yes") {
+        "yes" => true,
+        "no" => false,
+        b => return Err(format!("--bound {b}: yes or no")),
+    };
+    let ctx: Option<u32> = o.get("ctx").map(num).transpose()?;
+    let local = if family == libc::AF_INET6 {
+        IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+    } else {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    };
     Ok((|| {
+        let mut rl = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `rl` is a valid rlimit to fill.
+        sys(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } as isize,
+            "getrlimit",
+        )?;
+        rl.rlim_cur = rl.rlim_max;
+        // SAFETY: `rl` is a valid rlimit.
+        sys(
+            unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) } as isize,
+            "setrlimit",
+        )?;
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
-            let s = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
-            bind(
-                s.as_raw_fd(),
-                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
-            )?;
+            let s = socket(family, libc::SOCK_DGRAM, 0)?;
+            if let Some(c) = ctx {
+                setopt(
+                    s.as_raw_fd(),
+                    libc::SOL_IP,
+                    vrctx_uapi::IP_VRCTX,
+                    &c,
+                    "IP_VRCTX",
+                )?;
+            }
+            if bound {
+                bind(s.as_raw_fd(), SocketAddr::new(local, 0))?;
+            }
             v.push(s);
         }
         println!("open");
