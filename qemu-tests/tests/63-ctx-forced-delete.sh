@@ -151,6 +151,8 @@ ctx_field() {
 }
 rm -f /tmp/peer-in /tmp/blue-in /tmp/hold-in
 mkfifo /tmp/peer-in /tmp/blue-in /tmp/hold-in
+# a reader that died makes writes to its FIFO fail, not end the test
+trap '' PIPE
 
 # Red's peer: a TCP server on 7002 that sends what we write to /tmp/peer-in.
 ip netns exec pred socat -T 120 TCP-LISTEN:7002,reuseaddr - </tmp/peer-in >/tmp/peer-out 2>&1 &
@@ -233,7 +235,6 @@ retry 5 grep -q 'Flags \[R' /tmp/cap-vred
 capture_stop /tmp/cap-vred /tmp/cap-vblue
 check_none /tmp/cap-vred "13 after the delete nothing but resets leaves vred from 10.0.0.1" \
 	"10\.0\.0\.1(\.[0-9]+)? > [^:]*: (Flags \[[^R]|UDP|ICMP)"
-check_none /tmp/cap-vred "13 the peer's data got no ACK" "10\.0\.0\.1\.[0-9]+ > 10\.0\.0\.2\.7002: Flags \[\.\]"
 check_none /tmp/cap-vblue "13 nothing of red's sockets on vblue" "10\.0\.0\.1"
 echo "peer: $(grep -c 'Flags \[R' /tmp/cap-vred) resets seen; $(ip netns exec pred ss -tn | grep -c ':7002 ') connection(s) left"
 
