@@ -270,11 +270,13 @@ done <<TABLE
 0 not-ok --spec-dst 10.40.0.1 --ifindex $vred_ix
 0 not-ok --spec-dst 10.40.0.1 --ifindex $v0_ix
 0 not-ok --bind 10.40.0.1
+0 not-ok --bind 10.40.0.1 --freebind yes
 0 not-ok --dev vred
 red not-ok --spec-dst 10.41.0.1
 red not-ok --spec-dst 10.41.0.1 --ifindex $v0_ix
 red not-ok --spec-dst 10.41.0.1 --ifindex $vred_ix
 red not-ok --bind 10.41.0.1
+red not-ok --bind 10.41.0.1 --freebind yes
 red not-ok --dev v0
 red ok --spec-dst 10.40.0.1
 0 ok --spec-dst 10.41.0.1

@@ -132,7 +132,20 @@ peer_ns() {
 must vrctl create 1 name red
 must vrctl create 2 name blue
 peer_ns p0 v0 0 10.0.0.1/24 10.0.0.2/24
-peer_ns pred vred red 10.0.0.1/24 10.0.0.2/24
+# red: the peer end captures from before vred comes up, so that whatever
+# vred sends when it comes up (MLD, router solicitations) is seen
+must ip netns add pred
+must ip link add vred type veth peer name vred-p
+must ip link set vred-p netns pred
+must ip -n pred addr add 10.0.0.2/24 dev vred-p
+must ip -n pred link set vred-p up
+must ip -n pred link set lo up
+ip netns exec pred tcpdump -l -n -e --immediate-mode -i vred-p ip6 >/tmp/cap-pred 2>/tmp/cap-pred.err &
+echo $! >/tmp/cap-pred.pid
+retry 10 grep -q 'listening on' /tmp/cap-pred.err || die "tcpdump in pred: $(cat /tmp/cap-pred.err)"
+must vrctl assign vred red
+must ip addr add 10.0.0.1/24 dev vred
+must ip link set vred up
 peer_ns pblue vblue blue 10.0.0.1/24 10.0.0.2/24
 for ns in p0 pred pblue; do
 	retry 10 ip netns exec $ns ping -c 1 -W 1 10.0.0.1 >/dev/null ||
@@ -168,7 +181,8 @@ out=$(ip netns exec pred ping -6 -c 2 -W 2 $red_ll%vred-p 2>&1)
 check_no_match "12a red's peer gets no answer from $red_ll" "*[12] packets received*" "$out"
 out=$(ip netns exec pred ping -6 -c 2 -W 2 ff02::1%vred-p 2>&1)
 check_no_match "12a red's peer: no answer to ff02::1 from $red_ll" "*from $red_ll*" "$out"
-capture_stop /tmp/cap-vred /tmp/cap-vblue /tmp/cap-v0
+capture_stop /tmp/cap-vred /tmp/cap-vblue /tmp/cap-v0 /tmp/cap-pred
+check_none /tmp/cap-pred "12a nothing IPv6 reached red's peer from vred since vred came up" "^[^ ]+ $red_mac > "
 check_none /tmp/cap-vred "12a nothing IPv6 leaves vred" "^[^ ]+ $red_mac > "
 check_some /tmp/cap-vred "12a the peer's IPv6 arrived on vred (control)" "> .*IPv6"
 ip -6 route show table all | grep -q 'dev vred' &&

@@ -13,6 +13,7 @@
 //!                                              # TCP connect; with --send, write
 //!                                              # TEXT, print `ok REPLY`
 //! seal udpsend DST PORT [--bind A] [--spec-dst A] [--ifindex N] [--dev IF]
+//!                [--freebind yes]
 //!                                              # sendmsg, IP_PKTINFO if asked
 //! seal igmp GROUP --dev IF [--via bind|mcif] [--hdr kernel|plain|proto]
 //!                                              # raw IGMP report (see cmd_igmp)
@@ -403,11 +404,15 @@ fn cmd_udpsend(o: &Opts) -> Result<Res<String>, String> {
     let spec_dst = o.get("spec-dst").map(v4).transpose()?;
     let index: i32 = o.get("ifindex").map_or(Ok(0), num)?;
     let dev = o.get("dev").map(str::to_string);
+    let freebind = o.get("freebind") == Some("yes");
     Ok((|| {
         let s = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
         let fd = s.as_raw_fd();
         if let Some(d) = &dev {
             bind_to_device(fd, d)?;
+        }
+        if freebind {
+            setopt(fd, libc::SOL_IP, libc::IP_FREEBIND, &1i32, "IP_FREEBIND")?;
         }
         if let Some(b) = bind_to {
             bind(fd, SocketAddr::new(IpAddr::V4(b), 0))?;
