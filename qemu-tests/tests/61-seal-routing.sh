@@ -3,7 +3,8 @@
 # reaches into or out of a context. Context 0 (v0), red (vred) and blue
 # (vblue) each have 10.0.0.1/24 toward a peer namespace at 10.0.0.2.
 #  3. nexthop objects: through another context's interface refused in a
-#     context's table; through its own accepted and used; `vrctl assign`
+#     context's table; through its own accepted and used (and refused in
+#     main, and not movable to another context's interface); `vrctl assign`
 #     deletes the nexthops (and their routes) through the moved interface;
 #  4. a context-0 multipath route loses its leg through an interface moved
 #     to red for good (not revived by down/up);
@@ -175,6 +176,13 @@ out=$(ip route add 10.98.0.0/24 nhid 8 table $RED 2>&1)
 check_eq "3 red's nexthop in red's table" "" "$out"
 out=$(vrctl exec red -- ping -c 1 -W 2 10.98.0.5 2>&1)
 check_match "3 red reaches 10.98.0.5 through its nexthop" "*1 packets received*" "$out"
+out=$(ip route add 10.94.0.0/24 nhid 8 2>&1)
+check_match "3 red's nexthop is refused in context 0's main table" \
+	"*Nexthop device is in another virtual router context*" "$out"
+out=$(ip nexthop replace id 8 via 10.0.0.2 dev vblue onlink 2>&1)
+check_match "3 red's nexthop (used in red's table) cannot be moved to blue's interface" \
+	"*Nexthop device is in another virtual router context*" "$out"
+check_match "3 ... it still goes through vred" "*dev vred*" "$(ip nexthop show id 8)"
 # Moving an interface deletes the nexthop objects through it, and routes.
 must ip link add nhd type dummy
 must ip addr add 10.97.0.1/24 dev nhd
