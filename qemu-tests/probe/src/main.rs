@@ -16,6 +16,7 @@
 //! vrctx-probe cycle N ID NAME   # create and delete a context N times
 //! vrctx-probe matrix [OPTIONS] TABLE   # the leak matrix, see matrix/
 //! vrctx-probe bind|reuseport|ephemeral ...  # binding per context, see bindtest.rs
+//! vrctx-probe seal CMD ...       # the seal tests' socket operations (seal.rs)
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
@@ -27,6 +28,7 @@ mod errno;
 mod genl;
 mod matrix;
 mod net;
+mod seal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SockType {
@@ -380,6 +382,7 @@ fn main() -> ExitCode {
         Some("bind") => return bindtest::bind_cmd(&args[1..]),
         Some("reuseport") => return bindtest::reuseport_cmd(&args[1..]),
         Some("ephemeral") => return bindtest::ephemeral_cmd(&args[1..]),
+        Some("seal") => return seal::main(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {
