@@ -328,3 +328,97 @@ ctx_cycles() {
 		_i=$((_i + 1))
 	done
 }
+
+# Checks that count and go on, for tests that report every broken item of a
+# list in one run (the seal tests): each prints "PASS: NAME" or
+# "FAIL: NAME: expected ..., got ..."; `summary` prints the counts and
+# returns nonzero if any check failed (end the test with `summary`).
+#
+#   check_pass NAME / check_fail MSG / check_skip MSG   count one check
+#   check_eq NAME WANT GOT      GOT is exactly WANT
+#   check_match NAME PATTERN GOT     GOT matches the shell pattern
+#   check_no_match NAME PATTERN GOT  GOT does not match it
+#   count_in FILE REGEX         lines of FILE matching the extended regex
+#   check_none FILE NAME REGEX  no line of FILE (a capture) matches
+#   check_some FILE NAME REGEX  some line of FILE matches
+#   summary                     "N passed, M failed, K skipped"; 1 if M > 0
+#   stop PID...                 SIGTERM, SIGKILL after 5 s; reaps them
+#   now_ms                      guest uptime in milliseconds (10 ms steps)
+PASSED=0
+FAILED=0
+SKIPPED=0
+
+check_pass() {
+	echo "PASS: $*"
+	PASSED=$((PASSED + 1))
+}
+
+check_fail() {
+	echo "FAIL: $*"
+	FAILED=$((FAILED + 1))
+}
+
+check_skip() {
+	echo "SKIP: $*"
+	SKIPPED=$((SKIPPED + 1))
+}
+
+summary() {
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	[ "$FAILED" = 0 ]
+}
+
+check_eq() {
+	if [ "$3" = "$2" ]; then
+		check_pass "$1"
+	else
+		check_fail "$1: expected '$2', got '$3'"
+	fi
+}
+
+check_match() {
+	case "$3" in
+	$2) check_pass "$1" ;;
+	*) check_fail "$1: expected '$2', got '$3'" ;;
+	esac
+}
+
+check_no_match() {
+	case "$3" in
+	$2) check_fail "$1: expected anything but '$2', got '$3'" ;;
+	*) check_pass "$1 (got '$3')" ;;
+	esac
+}
+
+count_in() {
+	grep -c -E "$2" "$1"
+}
+
+check_none() {
+	_hits=$(grep -E "$3" "$1" | head -n 3)
+	if [ -z "$_hits" ]; then
+		check_pass "$2"
+	else
+		check_fail "$2: expected no '$3' in $1, got: $_hits"
+	fi
+}
+
+check_some() {
+	if grep -q -E "$3" "$1"; then
+		check_pass "$2"
+	else
+		check_fail "$2: expected '$3' in $1, got: $(tail -n 5 "$1" | tr '\n' '|')"
+	fi
+}
+
+now_ms() {
+	lib_now
+	echo $((LIB_NOW * 10))
+}
+
+stop() {
+	for _p; do kill "$_p" 2>/dev/null; done
+	retry 5 gone "$@" || for _p; do kill -9 "$_p" 2>/dev/null; done
+	for _p; do wait "$_p" 2>/dev/null; done
+	return 0
+}

@@ -8,129 +8,8 @@
 #     `reject with tcp reset` for red's traffic: the RST leaves vred only;
 #  2. SYN cookies (tcp_syncookies=2): red's peer connects to a server in red
 #     and exchanges data; the connection leaves through vred only.
-# ---- local helpers: names and arguments as in qemu-tests/guest/lib.sh where
-# it has the same helper (must, retry, alive, gone, capture_start,
-# capture_stop, peer_ns), so that file can replace this block; the checks
-# here count failures and go on, so one run shows every broken item.
-PASSED=0
-FAILED=0
-SKIPPED=0
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-skip() { echo "SKIP: $*"; SKIPPED=$((SKIPPED + 1)); }
-summary() {
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" = 0 ]
-}
-# die WHAT: a setup step failed; nothing after it can be trusted.
-die() {
-	fail "setup: $*"
-	summary
-	exit 1
-}
-# must CMD...: a setup step.
-must() {
-	_out=$("$@" 2>&1) || die "$* -> $_out"
-}
-# check_eq NAME WANT GOT
-check_eq() {
-	if [ "$3" = "$2" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
-}
-# check_match NAME PATTERN GOT: GOT matches the shell pattern.
-check_match() {
-	case "$3" in
-	$2) pass "$1" ;;
-	*) fail "$1: expected '$2', got '$3'" ;;
-	esac
-}
-# check_no_match NAME PATTERN GOT
-check_no_match() {
-	case "$3" in
-	$2) fail "$1: expected anything but '$2', got '$3'" ;;
-	*) pass "$1 (got '$3')" ;;
-	esac
-}
-now_ms() {
-	read -r _up _ </proc/uptime
-	echo $((${_up%.*} * 1000 + 1${_up#*.}0 - 1000))
-}
-# retry SECONDS CMD...: run CMD every 0.1 s until it succeeds; 1 on timeout.
-retry() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
-}
-alive() {
-	_st=$(cat /proc/$1/stat 2>/dev/null) || return 1
-	_st=${_st##*) }
-	[ "${_st%% *}" != Z ]
-}
-gone() {
-	for _p; do alive $_p && return 1; done
-	return 0
-}
-# stop PID...: SIGTERM, at most 5 s, then SIGKILL; reaps them.
-stop() {
-	for _p; do kill $_p 2>/dev/null; done
-	retry 5 gone "$@" || for _p; do kill -9 $_p 2>/dev/null; done
-	for _p; do wait $_p 2>/dev/null; done
-	return 0
-}
-# capture_start FILE IF ARGS...: tcpdump (ARGS: options, filter) into FILE;
-# returns once it is listening.
-capture_start() {
-	_f=$1 _if=$2
-	shift 2
-	tcpdump -l -n -e --immediate-mode -i "$_if" "$@" >"$_f" 2>"$_f.err" &
-	echo $! >"$_f.pid"
-	retry 10 grep -q 'listening on' "$_f.err" || die "tcpdump on $_if: $(cat "$_f.err")"
-}
-# capture_stop FILE...: once the captures stop growing (5 s at most), stop them.
-capture_stop() {
-	_end=$(($(now_ms) + 5000))
-	_last=
-	while [ "$(now_ms)" -lt $_end ]; do
-		_now=$(cat "$@" | wc -c)
-		[ "$_now" = "$_last" ] && break
-		_last=$_now
-		sleep 0.3
-	done
-	for _f; do stop $(cat "$_f.pid"); done
-}
-# count_in FILE REGEX: lines of FILE matching the extended regex.
-count_in() {
-	grep -c -E "$2" "$1"
-}
-# check_none FILE NAME REGEX: no line of the capture matches.
-check_none() {
-	_hits=$(grep -E "$3" "$1" | head -n 3)
-	if [ -z "$_hits" ]; then pass "$2"; else fail "$2: expected no '$3' in $1, got: $_hits"; fi
-}
-# check_some FILE NAME REGEX: some line of the capture matches.
-check_some() {
-	if grep -q -E "$3" "$1"; then
-		pass "$2"
-	else
-		fail "$2: expected '$3' in $1, got: $(tail -n 5 "$1" | tr '\n' '|')"
-	fi
-}
-# peer_ns NS IF CTX ADDR PEER_ADDR: veth IF in context CTX (0: stays in
-# context 0) with ADDR, IF-p in namespace NS with PEER_ADDR.
-peer_ns() {
-	must ip netns add $1
-	must ip link add $2 type veth peer name $2-p
-	must ip link set $2-p netns $1
-	[ "$3" = 0 ] || must vrctl assign $2 $3
-	must ip addr add $4 dev $2
-	must ip link set $2 up
-	must ip -n $1 addr add $5 dev $2-p
-	must ip -n $1 link set $2-p up
-	must ip -n $1 link set lo up
-}
-# ---- end of helpers ----
+. /usr/lib/vrctx/lib.sh
+
 must vrctl create 1 name red
 must vrctl create 2 name blue
 peer_ns p0 v0 0 10.0.0.1/24 10.0.0.2/24
@@ -142,7 +21,7 @@ CAPS="/tmp/cap-v0 /tmp/cap-vred /tmp/cap-vblue"
 # wait until each peer answers, so ARP and routes are in place
 for ns in p0 pred pblue; do
 	retry 10 ip netns exec $ns ping -c 1 -W 1 10.0.0.1 >/dev/null ||
-		die "peer $ns cannot reach 10.0.0.1"
+		fail "peer $ns cannot reach 10.0.0.1"
 done
 
 # tcpext KEY: a TcpExt counter of /proc/net/netstat.
@@ -157,8 +36,8 @@ must nft add rule ip t out meta mark set 1
 # a TCP server at red's peer, for red's connection through the chain
 ip netns exec pred socat TCP-LISTEN:7100,reuseaddr EXEC:cat >/dev/null 2>&1 &
 srv=$!
-retry 10 sh -c 'ip netns exec pred ss -ltn | grep -q ":7100 "' || die "red peer's server"
-for i in $ALL; do capture_start /tmp/cap-$i $i icmp or tcp port 7100; done
+retry 10 sh -c 'ip netns exec pred ss -ltn | grep -q ":7100 "' || fail "red peer's server"
+for i in $ALL; do capture_start /tmp/cap-$i $i -e icmp or tcp port 7100; done
 out=$(vrctl exec red -- ping -c 2 -W 2 -s 111 10.0.0.2 2>&1)
 check_match "1a red pings its peer through the route chain" "*2 packets received*" "$out"
 out=$(vrctl exec red -- vrctx-probe seal connect 10.0.0.2 7100 --send rerouted --timeout 5)
@@ -178,7 +57,7 @@ echo "== 1b: nft reject with tcp reset for red's traffic"
 must nft add table ip f
 must nft add chain ip f in '{ type filter hook input priority 0; }'
 must nft add rule ip f in iifname vred tcp dport 7777 reject with tcp reset
-for i in $ALL; do capture_start /tmp/cap-$i $i tcp port 7777; done
+for i in $ALL; do capture_start /tmp/cap-$i $i -e tcp port 7777; done
 out=$(ip netns exec pred vrctx-probe seal connect 10.0.0.1 7777 --timeout 5)
 check_eq "1b red's peer is refused by the nft reset" "ECONNREFUSED (connect)" "$out"
 capture_stop $CAPS
@@ -196,7 +75,7 @@ recv=$(tcpext SyncookiesRecv)
 vrctl exec red -- socat TCP-LISTEN:8000,bind=10.0.0.1,reuseaddr EXEC:cat >/tmp/socat-red.log 2>&1 &
 srv=$!
 if retry 10 sh -c 'ss -ltn | grep -q "10.0.0.1:8000 "'; then
-	for i in $ALL; do capture_start /tmp/cap-$i $i tcp port 8000; done
+	for i in $ALL; do capture_start /tmp/cap-$i $i -e tcp port 8000; done
 	out=$(ip netns exec pred vrctx-probe seal connect 10.0.0.1 8000 --send cookie-data --timeout 5)
 	check_eq "2 red's peer exchanges data with red's server through a SYN cookie" "ok cookie-data" "$out"
 	capture_stop $CAPS
@@ -207,7 +86,7 @@ if retry 10 sh -c 'ss -ltn | grep -q "10.0.0.1:8000 "'; then
 		check_none /tmp/cap-$i "2 nothing of red's connection on $i" "\.8000[: ]"
 	done
 else
-	fail "2 server in red on 10.0.0.1:8000: not listening: $(cat /tmp/socat-red.log)"
+	check_fail "2 server in red on 10.0.0.1:8000: not listening: $(cat /tmp/socat-red.log)"
 fi
 stop $srv
 must sysctl -qw net.ipv4.tcp_syncookies=1

@@ -19,129 +19,8 @@
 # 10. IGMP: a context-0 raw IGMP socket cannot send out of red's interface,
 #     the kernel's own reports for red's groups still go out;
 # 11. ICMP extended echo (PROBE) sees only the context's interfaces.
-# ---- local helpers: names and arguments as in qemu-tests/guest/lib.sh where
-# it has the same helper (must, retry, alive, gone, capture_start,
-# capture_stop, peer_ns), so that file can replace this block; the checks
-# here count failures and go on, so one run shows every broken item.
-PASSED=0
-FAILED=0
-SKIPPED=0
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-skip() { echo "SKIP: $*"; SKIPPED=$((SKIPPED + 1)); }
-summary() {
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" = 0 ]
-}
-# die WHAT: a setup step failed; nothing after it can be trusted.
-die() {
-	fail "setup: $*"
-	summary
-	exit 1
-}
-# must CMD...: a setup step.
-must() {
-	_out=$("$@" 2>&1) || die "$* -> $_out"
-}
-# check_eq NAME WANT GOT
-check_eq() {
-	if [ "$3" = "$2" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
-}
-# check_match NAME PATTERN GOT: GOT matches the shell pattern.
-check_match() {
-	case "$3" in
-	$2) pass "$1" ;;
-	*) fail "$1: expected '$2', got '$3'" ;;
-	esac
-}
-# check_no_match NAME PATTERN GOT
-check_no_match() {
-	case "$3" in
-	$2) fail "$1: expected anything but '$2', got '$3'" ;;
-	*) pass "$1 (got '$3')" ;;
-	esac
-}
-now_ms() {
-	read -r _up _ </proc/uptime
-	echo $((${_up%.*} * 1000 + 1${_up#*.}0 - 1000))
-}
-# retry SECONDS CMD...: run CMD every 0.1 s until it succeeds; 1 on timeout.
-retry() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
-}
-alive() {
-	_st=$(cat /proc/$1/stat 2>/dev/null) || return 1
-	_st=${_st##*) }
-	[ "${_st%% *}" != Z ]
-}
-gone() {
-	for _p; do alive $_p && return 1; done
-	return 0
-}
-# stop PID...: SIGTERM, at most 5 s, then SIGKILL; reaps them.
-stop() {
-	for _p; do kill $_p 2>/dev/null; done
-	retry 5 gone "$@" || for _p; do kill -9 $_p 2>/dev/null; done
-	for _p; do wait $_p 2>/dev/null; done
-	return 0
-}
-# capture_start FILE IF ARGS...: tcpdump (ARGS: options, filter) into FILE;
-# returns once it is listening.
-capture_start() {
-	_f=$1 _if=$2
-	shift 2
-	tcpdump -l -n -e --immediate-mode -i "$_if" "$@" >"$_f" 2>"$_f.err" &
-	echo $! >"$_f.pid"
-	retry 10 grep -q 'listening on' "$_f.err" || die "tcpdump on $_if: $(cat "$_f.err")"
-}
-# capture_stop FILE...: once the captures stop growing (5 s at most), stop them.
-capture_stop() {
-	_end=$(($(now_ms) + 5000))
-	_last=
-	while [ "$(now_ms)" -lt $_end ]; do
-		_now=$(cat "$@" | wc -c)
-		[ "$_now" = "$_last" ] && break
-		_last=$_now
-		sleep 0.3
-	done
-	for _f; do stop $(cat "$_f.pid"); done
-}
-# count_in FILE REGEX: lines of FILE matching the extended regex.
-count_in() {
-	grep -c -E "$2" "$1"
-}
-# check_none FILE NAME REGEX: no line of the capture matches.
-check_none() {
-	_hits=$(grep -E "$3" "$1" | head -n 3)
-	if [ -z "$_hits" ]; then pass "$2"; else fail "$2: expected no '$3' in $1, got: $_hits"; fi
-}
-# check_some FILE NAME REGEX: some line of the capture matches.
-check_some() {
-	if grep -q -E "$3" "$1"; then
-		pass "$2"
-	else
-		fail "$2: expected '$3' in $1, got: $(tail -n 5 "$1" | tr '\n' '|')"
-	fi
-}
-# peer_ns NS IF CTX ADDR PEER_ADDR: veth IF in context CTX (0: stays in
-# context 0) with ADDR, IF-p in namespace NS with PEER_ADDR.
-peer_ns() {
-	must ip netns add $1
-	must ip link add $2 type veth peer name $2-p
-	must ip link set $2-p netns $1
-	[ "$3" = 0 ] || must vrctl assign $2 $3
-	must ip addr add $4 dev $2
-	must ip link set $2 up
-	must ip -n $1 addr add $5 dev $2-p
-	must ip -n $1 link set $2-p up
-	must ip -n $1 link set lo up
-}
-# ---- end of helpers ----
+. /usr/lib/vrctx/lib.sh
+
 must vrctl create 1 name red
 must vrctl create 2 name blue
 peer_ns p0 v0 0 10.0.0.1/24 10.0.0.2/24
@@ -149,7 +28,7 @@ peer_ns pred vred red 10.0.0.1/24 10.0.0.2/24
 peer_ns pblue vblue blue 10.0.0.1/24 10.0.0.2/24
 for ns in p0 pred pblue; do
 	retry 10 ip netns exec $ns ping -c 1 -W 1 10.0.0.1 >/dev/null ||
-		die "peer $ns cannot reach 10.0.0.1"
+		fail "peer $ns cannot reach 10.0.0.1"
 done
 RED=2147483649
 must sysctl -qw net.ipv4.ping_group_range="0 2147483647"
@@ -245,7 +124,7 @@ check_match "6 ... and still carries traffic" "*1 packets received*" "$out"
 echo "== 7: source addresses"
 must ip addr add 10.40.0.1/32 dev vred # red only
 must ip addr add 10.41.0.1/32 dev v0   # context 0 only
-for i in v0 vred vblue; do capture_start /tmp/cap-$i $i udp port 9 or icmp; done
+for i in v0 vred vblue; do capture_start /tmp/cap-$i $i -e udp port 9 or icmp; done
 # CTX ADDR KIND WANT: bind in CTX
 while read -r ctx addr kind want; do
 	out=$(vrctl exec $ctx -- vrctx-probe seal bind $addr 0 $kind)
@@ -307,7 +186,7 @@ check_eq "7 exactly one datagram to port 9 on vred" 1 "$(count_in /tmp/cap-vred 
 echo "== 8: reserved tables"
 out=$(ip rule add to 10.1.0.0/24 lookup $RED 2>&1)
 check_match "8 context 0 rule into red's table refused" "*Table belongs to a virtual router context*" "$out"
-ip rule show | grep -q "lookup $RED" && fail "8 the refused rule is listed: $(ip rule show)"
+ip rule show | grep -q "lookup $RED" && check_fail "8 the refused rule is listed: $(ip rule show)"
 if ip link add vtest type vrf table 100 2>/dev/null; then
 	ip link del vtest
 	out=$(ip link add vx type vrf table $RED 2>&1)
@@ -317,7 +196,7 @@ if ip link add vtest type vrf table 100 2>/dev/null; then
 	check_no_match "8 enslaving red's interface to a VRF refused" "" "$out"
 	check_eq "8 vred has no master" "" "$(ip -o link show vred | grep -o 'master [^ ]*')"
 else
-	skip "8 VRF checks: the kernel has no VRF driver (CONFIG_NET_VRF): $(ip link add vtest type vrf table 100 2>&1)"
+	check_skip "8 VRF checks: the kernel has no VRF driver (CONFIG_NET_VRF): $(ip link add vtest type vrf table 100 2>&1)"
 fi
 # A rule made before its context existed is inert once it exists.
 out=$(ip rule add to 10.1.0.0/24 lookup 2147483653 2>&1)
@@ -328,7 +207,7 @@ must vrctl assign d5 5
 must ip addr add 10.1.0.1/24 dev d5
 must ip link set d5 up
 ip route show table 2147483653 | grep -q '10.1.0.0/24 dev d5' ||
-	fail "8 context 5's table lacks its connected route: $(ip route show table 2147483653)"
+	check_fail "8 context 5's table lacks its connected route: $(ip route show table 2147483653)"
 out=$(ip route get 10.1.0.5 2>&1)
 check_no_match "8 context 0 does not resolve 10.1.0.5 through context 5's d5" "*dev d5*" "$out"
 # the unload part (8c) runs last, below
@@ -363,7 +242,7 @@ check_eq "9 arp_ignore=3: no reply for context 0's 10.41.0.1" "" "$(arp_probe 10
 must sysctl -qw net.ipv4.conf.vred.arp_ignore=0
 
 echo "== 10: IGMP"
-for i in v0 vred vblue; do capture_start /tmp/cap-$i $i -v igmp; done
+for i in v0 vred vblue; do capture_start /tmp/cap-$i $i -e -v igmp; done
 # --hdr proto: IP_HDRINCL with an IP_PROTOCOL control message (IGMP), so
 # the route lookup sees an IGMP flow; kernel: the kernel writes the header.
 for via in bind mcif; do

@@ -6,129 +6,8 @@
 #     listener in red gets red's peer (v4-mapped), not blue's or context 0's
 #     connections; native IPv6 destinations are unreachable from red; after
 #     a forced delete a process left in red gets no AF_INET/AF_INET6 socket.
-# ---- local helpers: names and arguments as in qemu-tests/guest/lib.sh where
-# it has the same helper (must, retry, alive, gone, capture_start,
-# capture_stop, peer_ns), so that file can replace this block; the checks
-# here count failures and go on, so one run shows every broken item.
-PASSED=0
-FAILED=0
-SKIPPED=0
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-skip() { echo "SKIP: $*"; SKIPPED=$((SKIPPED + 1)); }
-summary() {
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" = 0 ]
-}
-# die WHAT: a setup step failed; nothing after it can be trusted.
-die() {
-	fail "setup: $*"
-	summary
-	exit 1
-}
-# must CMD...: a setup step.
-must() {
-	_out=$("$@" 2>&1) || die "$* -> $_out"
-}
-# check_eq NAME WANT GOT
-check_eq() {
-	if [ "$3" = "$2" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
-}
-# check_match NAME PATTERN GOT: GOT matches the shell pattern.
-check_match() {
-	case "$3" in
-	$2) pass "$1" ;;
-	*) fail "$1: expected '$2', got '$3'" ;;
-	esac
-}
-# check_no_match NAME PATTERN GOT
-check_no_match() {
-	case "$3" in
-	$2) fail "$1: expected anything but '$2', got '$3'" ;;
-	*) pass "$1 (got '$3')" ;;
-	esac
-}
-now_ms() {
-	read -r _up _ </proc/uptime
-	echo $((${_up%.*} * 1000 + 1${_up#*.}0 - 1000))
-}
-# retry SECONDS CMD...: run CMD every 0.1 s until it succeeds; 1 on timeout.
-retry() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
-}
-alive() {
-	_st=$(cat /proc/$1/stat 2>/dev/null) || return 1
-	_st=${_st##*) }
-	[ "${_st%% *}" != Z ]
-}
-gone() {
-	for _p; do alive $_p && return 1; done
-	return 0
-}
-# stop PID...: SIGTERM, at most 5 s, then SIGKILL; reaps them.
-stop() {
-	for _p; do kill $_p 2>/dev/null; done
-	retry 5 gone "$@" || for _p; do kill -9 $_p 2>/dev/null; done
-	for _p; do wait $_p 2>/dev/null; done
-	return 0
-}
-# capture_start FILE IF ARGS...: tcpdump (ARGS: options, filter) into FILE;
-# returns once it is listening.
-capture_start() {
-	_f=$1 _if=$2
-	shift 2
-	tcpdump -l -n -e --immediate-mode -i "$_if" "$@" >"$_f" 2>"$_f.err" &
-	echo $! >"$_f.pid"
-	retry 10 grep -q 'listening on' "$_f.err" || die "tcpdump on $_if: $(cat "$_f.err")"
-}
-# capture_stop FILE...: once the captures stop growing (5 s at most), stop them.
-capture_stop() {
-	_end=$(($(now_ms) + 5000))
-	_last=
-	while [ "$(now_ms)" -lt $_end ]; do
-		_now=$(cat "$@" | wc -c)
-		[ "$_now" = "$_last" ] && break
-		_last=$_now
-		sleep 0.3
-	done
-	for _f; do stop $(cat "$_f.pid"); done
-}
-# count_in FILE REGEX: lines of FILE matching the extended regex.
-count_in() {
-	grep -c -E "$2" "$1"
-}
-# check_none FILE NAME REGEX: no line of the capture matches.
-check_none() {
-	_hits=$(grep -E "$3" "$1" | head -n 3)
-	if [ -z "$_hits" ]; then pass "$2"; else fail "$2: expected no '$3' in $1, got: $_hits"; fi
-}
-# check_some FILE NAME REGEX: some line of the capture matches.
-check_some() {
-	if grep -q -E "$3" "$1"; then
-		pass "$2"
-	else
-		fail "$2: expected '$3' in $1, got: $(tail -n 5 "$1" | tr '\n' '|')"
-	fi
-}
-# peer_ns NS IF CTX ADDR PEER_ADDR: veth IF in context CTX (0: stays in
-# context 0) with ADDR, IF-p in namespace NS with PEER_ADDR.
-peer_ns() {
-	must ip netns add $1
-	must ip link add $2 type veth peer name $2-p
-	must ip link set $2-p netns $1
-	[ "$3" = 0 ] || must vrctl assign $2 $3
-	must ip addr add $4 dev $2
-	must ip link set $2 up
-	must ip -n $1 addr add $5 dev $2-p
-	must ip -n $1 link set $2-p up
-	must ip -n $1 link set lo up
-}
-# ---- end of helpers ----
+. /usr/lib/vrctx/lib.sh
+
 must vrctl create 1 name red
 must vrctl create 2 name blue
 peer_ns p0 v0 0 10.0.0.1/24 10.0.0.2/24
@@ -142,14 +21,14 @@ must ip -n pred link set vred-p up
 must ip -n pred link set lo up
 ip netns exec pred tcpdump -l -n -e --immediate-mode -i vred-p ip6 >/tmp/cap-pred 2>/tmp/cap-pred.err &
 echo $! >/tmp/cap-pred.pid
-retry 10 grep -q 'listening on' /tmp/cap-pred.err || die "tcpdump in pred: $(cat /tmp/cap-pred.err)"
+retry 10 grep -q 'listening on' /tmp/cap-pred.err || fail "tcpdump in pred: $(cat /tmp/cap-pred.err)"
 must vrctl assign vred red
 must ip addr add 10.0.0.1/24 dev vred
 must ip link set vred up
 peer_ns pblue vblue blue 10.0.0.1/24 10.0.0.2/24
 for ns in p0 pred pblue; do
 	retry 10 ip netns exec $ns ping -c 1 -W 1 10.0.0.1 >/dev/null ||
-		die "peer $ns cannot reach 10.0.0.1"
+		fail "peer $ns cannot reach 10.0.0.1"
 done
 must ip -6 addr add fd00::1/64 dev v0 nodad
 must ip -n p0 -6 addr add fd00::2/64 dev v0-p nodad
@@ -165,10 +44,10 @@ red_ll=$(lladdr vred)
 v0_ll=$(lladdr v0)
 # context 0's v0 got its link-local address (DAD done): the control case
 retry 10 sh -c "ip -6 addr show dev v0 | grep -q '$v0_ll.*scope link' && ! ip -6 addr show dev v0 | grep -q tentative" ||
-	fail "12 v0 has no link-local $v0_ll (control): $(ip -6 addr show dev v0)"
+	check_fail "12 v0 has no link-local $v0_ll (control): $(ip -6 addr show dev v0)"
 
 echo "== 12a: red's interface carries no IPv6"
-for i in vred vblue v0; do capture_start /tmp/cap-$i $i ip6; done
+for i in vred vblue v0; do capture_start /tmp/cap-$i $i -e ip6; done
 check_eq "12a vred has no IPv6 address" "" "$(ip -6 addr show dev vred)"
 out=$(ip -6 addr add fd01::1/64 dev vred 2>&1)
 check_no_match "12a adding an IPv6 address to vred is refused" "" "$out"
@@ -186,7 +65,7 @@ check_none /tmp/cap-pred "12a nothing IPv6 reached red's peer from vred since vr
 check_none /tmp/cap-vred "12a nothing IPv6 leaves vred" "^[^ ]+ $red_mac > "
 check_some /tmp/cap-vred "12a the peer's IPv6 arrived on vred (control)" "> .*IPv6"
 ip -6 route show table all | grep -q 'dev vred' &&
-	fail "12a IPv6 routes through vred: $(ip -6 route show table all | grep 'dev vred')"
+	check_fail "12a IPv6 routes through vred: $(ip -6 route show table all | grep 'dev vred')"
 
 echo "== 12b: AF_INET6 sockets in red"
 for k in tcp udp; do
@@ -196,8 +75,8 @@ ip netns exec pred vrctx-probe seal accept6 9100 --secs 60 >/tmp/peer6.out 2>&1 
 peer6=$!
 vrctl exec red -- vrctx-probe seal accept6 9000 --secs 60 >/tmp/red6.out 2>&1 &
 red6=$!
-retry 10 grep -q listening /tmp/red6.out || die "red's [::] listener: $(cat /tmp/red6.out)"
-retry 10 grep -q listening /tmp/peer6.out || die "peer's [::] listener: $(cat /tmp/peer6.out)"
+retry 10 grep -q listening /tmp/red6.out || fail "red's [::] listener: $(cat /tmp/red6.out)"
+retry 10 grep -q listening /tmp/peer6.out || fail "peer's [::] listener: $(cat /tmp/peer6.out)"
 # WHO (a namespace or a context) WANT
 while read -r who want; do
 	case $who in
@@ -234,11 +113,13 @@ stop $peer6
 
 echo "== 12c: a process left in a deleted context gets no socket"
 rm -f /tmp/go
-vrctl exec red -- sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done
+vrctl exec red -- sh -c 'echo started; while [ ! -e /tmp/go ]; do sleep 0.1; done
 	for f in inet inet6; do for k in tcp udp; do
 		echo "$f $k $(vrctx-probe seal socket $f $k)"
 	done; done' >/tmp/orphan.out 2>&1 &
 orphan=$!
+# (only once the shell runs in red: vrctl exec needs red to exist)
+retry 10 grep -q started /tmp/orphan.out
 must vrctl delete red --force
 touch /tmp/go
 retry 10 sh -c '[ $(wc -l </tmp/orphan.out) -ge 4 ]'

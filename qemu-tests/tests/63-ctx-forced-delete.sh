@@ -11,129 +11,8 @@
 #     ("Sockets of a context deleted ..."), then accepted, and the new red
 #     starts empty and gets none of the old sockets' traffic.
 #     Also: /proc/net/vrctx counts every socket created in a context.
-# ---- local helpers: names and arguments as in qemu-tests/guest/lib.sh where
-# it has the same helper (must, retry, alive, gone, capture_start,
-# capture_stop, peer_ns), so that file can replace this block; the checks
-# here count failures and go on, so one run shows every broken item.
-PASSED=0
-FAILED=0
-SKIPPED=0
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-skip() { echo "SKIP: $*"; SKIPPED=$((SKIPPED + 1)); }
-summary() {
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" = 0 ]
-}
-# die WHAT: a setup step failed; nothing after it can be trusted.
-die() {
-	fail "setup: $*"
-	summary
-	exit 1
-}
-# must CMD...: a setup step.
-must() {
-	_out=$("$@" 2>&1) || die "$* -> $_out"
-}
-# check_eq NAME WANT GOT
-check_eq() {
-	if [ "$3" = "$2" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
-}
-# check_match NAME PATTERN GOT: GOT matches the shell pattern.
-check_match() {
-	case "$3" in
-	$2) pass "$1" ;;
-	*) fail "$1: expected '$2', got '$3'" ;;
-	esac
-}
-# check_no_match NAME PATTERN GOT
-check_no_match() {
-	case "$3" in
-	$2) fail "$1: expected anything but '$2', got '$3'" ;;
-	*) pass "$1 (got '$3')" ;;
-	esac
-}
-now_ms() {
-	read -r _up _ </proc/uptime
-	echo $((${_up%.*} * 1000 + 1${_up#*.}0 - 1000))
-}
-# retry SECONDS CMD...: run CMD every 0.1 s until it succeeds; 1 on timeout.
-retry() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
-}
-alive() {
-	_st=$(cat /proc/$1/stat 2>/dev/null) || return 1
-	_st=${_st##*) }
-	[ "${_st%% *}" != Z ]
-}
-gone() {
-	for _p; do alive $_p && return 1; done
-	return 0
-}
-# stop PID...: SIGTERM, at most 5 s, then SIGKILL; reaps them.
-stop() {
-	for _p; do kill $_p 2>/dev/null; done
-	retry 5 gone "$@" || for _p; do kill -9 $_p 2>/dev/null; done
-	for _p; do wait $_p 2>/dev/null; done
-	return 0
-}
-# capture_start FILE IF ARGS...: tcpdump (ARGS: options, filter) into FILE;
-# returns once it is listening.
-capture_start() {
-	_f=$1 _if=$2
-	shift 2
-	tcpdump -l -n -e --immediate-mode -i "$_if" "$@" >"$_f" 2>"$_f.err" &
-	echo $! >"$_f.pid"
-	retry 10 grep -q 'listening on' "$_f.err" || die "tcpdump on $_if: $(cat "$_f.err")"
-}
-# capture_stop FILE...: once the captures stop growing (5 s at most), stop them.
-capture_stop() {
-	_end=$(($(now_ms) + 5000))
-	_last=
-	while [ "$(now_ms)" -lt $_end ]; do
-		_now=$(cat "$@" | wc -c)
-		[ "$_now" = "$_last" ] && break
-		_last=$_now
-		sleep 0.3
-	done
-	for _f; do stop $(cat "$_f.pid"); done
-}
-# count_in FILE REGEX: lines of FILE matching the extended regex.
-count_in() {
-	grep -c -E "$2" "$1"
-}
-# check_none FILE NAME REGEX: no line of the capture matches.
-check_none() {
-	_hits=$(grep -E "$3" "$1" | head -n 3)
-	if [ -z "$_hits" ]; then pass "$2"; else fail "$2: expected no '$3' in $1, got: $_hits"; fi
-}
-# check_some FILE NAME REGEX: some line of the capture matches.
-check_some() {
-	if grep -q -E "$3" "$1"; then
-		pass "$2"
-	else
-		fail "$2: expected '$3' in $1, got: $(tail -n 5 "$1" | tr '\n' '|')"
-	fi
-}
-# peer_ns NS IF CTX ADDR PEER_ADDR: veth IF in context CTX (0: stays in
-# context 0) with ADDR, IF-p in namespace NS with PEER_ADDR.
-peer_ns() {
-	must ip netns add $1
-	must ip link add $2 type veth peer name $2-p
-	must ip link set $2-p netns $1
-	[ "$3" = 0 ] || must vrctl assign $2 $3
-	must ip addr add $4 dev $2
-	must ip link set $2 up
-	must ip -n $1 addr add $5 dev $2-p
-	must ip -n $1 link set $2-p up
-	must ip -n $1 link set lo up
-}
-# ---- end of helpers ----
+. /usr/lib/vrctx/lib.sh
+
 must vrctl create 1 name red
 must vrctl create 2 name blue
 peer_ns pred vred red 10.0.0.1/24 10.0.0.2/24
@@ -141,7 +20,7 @@ peer_ns pblue vblue blue 10.0.0.1/24 10.0.0.2/24
 must sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 for ns in pred pblue; do
 	retry 10 ip netns exec $ns ping -c 1 -W 1 10.0.0.1 >/dev/null ||
-		die "peer $ns cannot reach 10.0.0.1"
+		fail "peer $ns cannot reach 10.0.0.1"
 done
 # ctx_field ID FIELD: a column of /proc/net/vrctx (id name table interfaces
 # sockets tasks) for context ID.
@@ -158,35 +37,35 @@ trap '' PIPE
 ip netns exec pred socat -T 120 TCP-LISTEN:7002,reuseaddr - </tmp/peer-in >/tmp/peer-out 2>&1 &
 peer_srv=$!
 exec 4>/tmp/peer-in
-retry 10 sh -c 'ip netns exec pred ss -ltn | grep -q ":7002 "' || die "red peer's server"
+retry 10 sh -c 'ip netns exec pred ss -ltn | grep -q ":7002 "' || fail "red peer's server"
 # Blue: an echo server at blue's peer and a connection from blue to it.
 ip netns exec pblue socat TCP-LISTEN:6000,reuseaddr EXEC:cat >/dev/null 2>&1 &
 blue_srv=$!
-retry 10 sh -c 'ip netns exec pblue ss -ltn | grep -q ":6000 "' || die "blue peer's server"
+retry 10 sh -c 'ip netns exec pblue ss -ltn | grep -q ":6000 "' || fail "blue peer's server"
 vrctl exec blue -- socat -T 120 - TCP:10.0.0.2:6000 </tmp/blue-in >/tmp/blue-out 2>&1 &
 blue_cli=$!
 exec 5>/tmp/blue-in
 echo before >&5
-retry 10 grep -q before /tmp/blue-out || die "blue's connection: $(cat /tmp/blue-out)"
+retry 10 grep -q before /tmp/blue-out || fail "blue's connection: $(cat /tmp/blue-out)"
 
 # Red: the sockets, held by one process (commands on /tmp/hold-in).
 vrctl exec red -- vrctx-probe seal hold --peer 10.0.0.2 --local 10.0.0.1 </tmp/hold-in >/tmp/hold.out 2>&1 &
 holder=$!
 exec 3>/tmp/hold-in
 retry 15 grep -q -E '^(ready|setup)' /tmp/hold.out
-[ "$(head -n 1 /tmp/hold.out)" = ready ] || die "red's sockets: $(cat /tmp/hold.out)"
+[ "$(head -n 1 /tmp/hold.out)" = ready ] || fail "red's sockets: $(cat /tmp/hold.out)"
 # hold CMD: send a command to the holder, wait for its `done CMD`.
 hold() {
 	echo "$1" >&3
-	retry 15 grep -q "^done $1\$" /tmp/hold.out || fail "13 holder did not finish '$1': $(tail -n 3 /tmp/hold.out)"
+	retry 15 grep -q "^done $1\$" /tmp/hold.out || check_fail "13 holder did not finish '$1': $(tail -n 3 /tmp/hold.out)"
 }
 # 7 bound/connected/listening sockets + 2 never bound
 check_eq "13 /proc/net/vrctx counts red's 9 sockets, bound or not" 9 "$(ctx_field 1 sockets)"
 tasks=$(ctx_field 1 tasks)
 check_no_match "13 /proc/net/vrctx counts the holder's task(s)" "0" "$tasks"
 
-capture_start /tmp/cap-vred vred ip
-capture_start /tmp/cap-vblue vblue ip and not tcp port 6000
+capture_start /tmp/cap-vred vred -e ip
+capture_start /tmp/cap-vblue vblue -e ip and not tcp port 6000
 out=$(vrctl delete red --force 2>&1)
 check_eq "13 vrctl delete red --force" "" "$out"
 echo after-delete >&4 # red's peer writes to its old connection
@@ -257,8 +136,8 @@ check_match "13 the new red is empty" '*"interfaces":0,"sockets":0,"tasks":0*' "
 must vrctl assign vred red
 must ip addr add 10.0.0.1/24 dev vred
 must ip link set vred up
-retry 10 ip netns exec pred ping -c 1 -W 1 10.0.0.1 >/dev/null || fail "13 new red unreachable"
-capture_start /tmp/cap-vred vred udp port 7004 or icmp
+retry 10 ip netns exec pred ping -c 1 -W 1 10.0.0.1 >/dev/null || check_fail "13 new red unreachable"
+capture_start /tmp/cap-vred vred -e udp port 7004 or icmp
 echo to-new-red | ip netns exec pred socat - UDP:10.0.0.1:7004 2>/dev/null
 hold "recv 2000"
 capture_stop /tmp/cap-vred
