@@ -5,31 +5,106 @@
 
 #![deny(unsafe_code)]
 
-use kernel::{prelude::*, seq_file::SeqFile, seq_print};
-
-use crate::{
-    registry::{Context, Refusal, Selector, DEFAULT},
-    sys::{
-        genl::{Attrs, Commands, Dump, Msg, Request},
-        pernet::Hooks,
-        uapi_enum::*,
-        Net, Users,
+use kernel::{
+    module::this_module,
+    net::{
+        netlink::{
+            self,
+            attr::{Flag, NulString, U32},
+            Attr, Attrs, Commands, Dump, Family, GenlMsg, MulticastGroup, Operation, Policy,
+            Request,
+        },
+        pernet, Namespace,
     },
-    FAMILY, REGISTRY,
+    prelude::*,
+    seq_file::SeqFile,
+    seq_print, uapi,
 };
 
-/// The policy behind the family and the per-namespace hooks.
+use crate::{
+    registry::{Context, Refusal, Registry, Selector, DEFAULT, NAME_MAX},
+    sys::{Core, Users},
+    REGISTRY,
+};
+
+// Commands and attributes of `include/uapi/linux/vrctx.h` (bindgen names
+// enum members after their enum).
+// CAST: Command numbers fit in a byte.
+const CMD_NEW: u8 = uapi::vrctx_cmd_VRCTX_CMD_NEW as u8;
+const CMD_DEL: u8 = uapi::vrctx_cmd_VRCTX_CMD_DEL as u8;
+const CMD_GET: u8 = uapi::vrctx_cmd_VRCTX_CMD_GET as u8;
+const CMD_ASSIGN: u8 = uapi::vrctx_cmd_VRCTX_CMD_ASSIGN as u8;
+
+/// `VRCTX_A_ID`: a context id.
+const ID: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_ID);
+/// `VRCTX_A_NAME`: a context name.
+// CAST: `NAME_MAX` is 15.
+const NAME: Attr<NulString<{ NAME_MAX as u16 }>> = Attr::new(uapi::vrctx_attr_VRCTX_A_NAME);
+/// `VRCTX_A_TABLE`: a context's routing table, in replies only.
+const TABLE: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_TABLE).read_only();
+/// `VRCTX_A_FORCE`: delete even a context in use.
+const FORCE: Attr<Flag> = Attr::new(uapi::vrctx_attr_VRCTX_A_FORCE);
+/// `VRCTX_A_IFINDEX`: the interface to move.
+const IFINDEX: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_IFINDEX);
+/// `VRCTX_A_N_IFACES`, `VRCTX_A_N_SOCKETS`, `VRCTX_A_N_TASKS`: what uses a
+/// context, in replies only.
+const N_IFACES: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_N_IFACES).read_only();
+const N_SOCKETS: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_N_SOCKETS).read_only();
+const N_TASKS: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_N_TASKS).read_only();
+
+/// Strict types and lengths; the read-only attributes are refused in
+/// requests.
+static POLICY: Policy<{ uapi::vrctx_attr___VRCTX_A_MAX as usize }> = Policy::new(&[
+    ID.entry(),
+    NAME.entry(),
+    TABLE.entry(),
+    FORCE.entry(),
+    IFINDEX.entry(),
+    N_IFACES.entry(),
+    N_SOCKETS.entry(),
+    N_TASKS.entry(),
+]);
+
+/// `NEW`, `DEL` and `ASSIGN` need `CAP_NET_ADMIN` over the namespace; `GET`
+/// answers one context or dumps them all.
+static OPS: [Operation; 4] = [
+    Operation::doit::<Vrctx>(CMD_NEW).uns_admin_perm(),
+    Operation::doit::<Vrctx>(CMD_DEL).uns_admin_perm(),
+    Operation::doit_and_dumpit::<Vrctx>(CMD_GET),
+    Operation::doit::<Vrctx>(CMD_ASSIGN).uns_admin_perm(),
+];
+
+/// The multicast group `events`: contexts created and deleted.
+static MCGRPS: [MulticastGroup; 1] = [MulticastGroup::const_new(
+    match CStr::from_bytes_with_nul(uapi::VRCTX_GENL_MCGRP_EVENTS) {
+        Ok(name) => name,
+        Err(_) => panic!("group name not NUL-terminated"),
+    },
+)];
+const EVENTS: u32 = 0;
+
+/// The generic netlink family `vrctx`.
+pub(crate) static FAMILY: Family = Family::const_new_with_ops(
+    this_module::<crate::LocalModule>(),
+    uapi::VRCTX_GENL_NAME,
+    uapi::VRCTX_GENL_VERSION,
+    &MCGRPS,
+    &POLICY,
+    &OPS,
+);
+
+/// The policy behind the family and the per-namespace operations.
 pub(crate) struct Vrctx;
 
 /// Reports `r` to the requester and returns its errno.
 fn refuse(req: &Request<'_>, r: Refusal) -> Error {
-    req.ack().set_msg(r.msg);
+    req.ext_ack().set_msg(r.msg);
     r.errno
 }
 
 /// The context a request names, by `VRCTX_A_ID` or `VRCTX_A_NAME`.
 fn selector<'a>(req: &Request<'a>) -> Result<Selector<'a>, Refusal> {
-    match (req.u32(A_ID), req.string(A_NAME)) {
+    match (req.get(ID), req.get(NAME).map(CStr::to_bytes)) {
         (Some(id), None) => Ok(Selector::Id(id)),
         (None, Some(name)) => Ok(Selector::Name(name)),
         (Some(_), Some(_)) => Err(Refusal::new(
@@ -41,28 +116,38 @@ fn selector<'a>(req: &Request<'a>) -> Result<Selector<'a>, Refusal> {
 }
 
 fn put_context(a: &mut Attrs<'_>, c: &Context, users: Option<Users>) -> Result {
-    a.u32(A_ID, c.id)?;
+    a.put(ID, c.id)?;
     if let Some(name) = &c.name {
-        a.string(A_NAME, name.as_cstr())?;
+        a.put(NAME, name.as_cstr())?;
     }
     // Context 0 has no table of its own: it uses the normal rules.
     if c.id != DEFAULT {
-        a.u32(A_TABLE, c.table())?;
+        a.put(TABLE, c.table())?;
     }
     if let Some(u) = users {
-        a.u32(A_N_IFACES, u.ifaces)?;
-        a.u32(A_N_SOCKETS, u.sockets)?;
-        a.u32(A_N_TASKS, u.tasks)?;
+        a.put(N_IFACES, u.ifaces)?;
+        a.put(N_SOCKETS, u.sockets)?;
+        a.put(N_TASKS, u.tasks)?;
     }
     Ok(())
 }
 
-/// Tells the event group of `net` that `c` was created or deleted.
-fn event(net: Net<'_>, cmd: u32, c: &Context) {
-    if let Some(mut msg) = FAMILY.new_event(net, cmd) {
-        if put_context(&mut msg.attrs(), c, None).is_ok() {
-            FAMILY.send_event(net, msg);
-        }
+/// Tells the event group of `net` that `c` was created or deleted. Called
+/// with the registry held, so that events leave in the order of the
+/// changes (commands run in parallel).
+fn event(_reg: &Registry, net: &Namespace, cmd: u8, c: &Context) {
+    if !FAMILY.has_listeners_netns(net, EVENTS) {
+        return;
+    }
+    let Ok(skb) = netlink::NetlinkSkBuff::new(netlink::GENLMSG_DEFAULT_SIZE, GFP_KERNEL) else {
+        return;
+    };
+    let Ok(mut msg) = skb.genlmsg_put(0, 0, &FAMILY, cmd) else {
+        return;
+    };
+    if put_context(&mut msg.attrs(), c, None).is_ok() {
+        // Nobody listening any more is not an error.
+        let _ = msg.multicast_netns(&FAMILY, net, 0, EVENTS, GFP_KERNEL);
     }
 }
 
@@ -74,7 +159,7 @@ struct Page {
 }
 
 /// Copies up to `max` contexts of `net` with ids from `from` on into `page`.
-fn copy_contexts(net: Net<'_>, from: u32, max: usize, page: &mut Page) -> Result {
+fn copy_contexts(net: &Namespace, from: u32, max: usize, page: &mut Page) -> Result {
     let reg = REGISTRY.lock();
     for ctx in reg.of_net_from(net.key(), from).take(max) {
         page.contexts.push(*ctx, GFP_KERNEL)?;
@@ -85,7 +170,7 @@ fn copy_contexts(net: Net<'_>, from: u32, max: usize, page: &mut Page) -> Result
 
 /// At most one dump part's worth of contexts of `net`, from id `from` on;
 /// a dump starts with context 0.
-fn page_of(net: Net<'_>, from: u32) -> Result<Page> {
+fn page_of(net: &Namespace, from: u32) -> Result<Page> {
     // A context takes at most 68 bytes in a dump; a part holds about 4 KiB
     // or more.
     const PAGE: usize = 256;
@@ -105,13 +190,13 @@ fn page_of(net: Net<'_>, from: u32) -> Result<Page> {
     Ok(page)
 }
 
-fn create(req: &Request<'_>, net: Net<'_>) -> Result {
+fn create(req: &Request<'_>, net: &Namespace) -> Result {
     let id = req
-        .u32(A_ID)
+        .get(ID)
         .ok_or_else(|| refuse(req, Refusal::new(EINVAL, c"Missing context id")))?;
     let mut reg = REGISTRY.lock();
     let name = reg
-        .check_new(net.key(), id, req.string(A_NAME))
+        .check_new(net.key(), id, req.get(NAME).map(CStr::to_bytes))
         .map_err(|r| refuse(req, r))?;
     // The id of a context deleted by force is not reused while threads
     // still have it as their default, or sockets still carry it.
@@ -141,25 +226,24 @@ fn create(req: &Request<'_>, net: Net<'_>) -> Result {
         net.unpublish(id);
         return Err(refuse(req, r));
     }
-    drop(reg);
-    event(net, CMD_NEW, &ctx);
+    event(&reg, net, CMD_NEW, &ctx);
     Ok(())
 }
 
 /// Deletes `c`, which the registry no longer holds afterwards: its sockets
 /// are aborted, its interfaces return to context 0 without addresses, its
 /// table goes.
-fn destroy(net: Net<'_>, c: &Context) {
+fn destroy(net: &Namespace, c: &Context) {
     net.abort_sockets(c.id);
     net.evict(c.id);
     net.unpublish(c.id);
 }
 
-fn delete(req: &Request<'_>, net: Net<'_>) -> Result {
+fn delete(req: &Request<'_>, net: &Namespace) -> Result {
     let sel = selector(req).map_err(|r| refuse(req, r))?;
     let mut reg = REGISTRY.lock();
     let ctx = *reg.find(net.key(), sel).map_err(|r| refuse(req, r))?;
-    if net.users(ctx.id)?.any() && !req.flag(A_FORCE) {
+    if net.users(ctx.id)?.any() && req.get(FORCE).is_none() {
         return Err(refuse(
             req,
             Refusal::new(
@@ -170,26 +254,25 @@ fn delete(req: &Request<'_>, net: Net<'_>) -> Result {
     }
     destroy(net, &ctx);
     reg.remove(net.key(), ctx.id);
-    drop(reg);
-    event(net, CMD_DEL, &ctx);
+    event(&reg, net, CMD_DEL, &ctx);
     Ok(())
 }
 
-fn get(req: &Request<'_>, net: Net<'_>) -> Result<Option<Msg>> {
+fn get(req: &Request<'_>, net: &Namespace) -> Result {
     let sel = selector(req).map_err(|r| refuse(req, r))?;
     let ctx = *REGISTRY
         .lock()
         .find(net.key(), sel)
         .map_err(|r| refuse(req, r))?;
     let users = net.users(ctx.id)?;
-    let mut msg = Msg::reply_to(req, CMD_GET)?;
+    let mut msg: GenlMsg = req.new_reply(CMD_GET)?;
     put_context(&mut msg.attrs(), &ctx, Some(users))?;
-    Ok(Some(msg))
+    msg.reply(req)
 }
 
-fn assign(req: &Request<'_>, net: Net<'_>) -> Result {
+fn assign(req: &Request<'_>, net: &Namespace) -> Result {
     let ifindex = req
-        .u32(A_IFINDEX)
+        .get(IFINDEX)
         .ok_or_else(|| refuse(req, Refusal::new(EINVAL, c"Missing interface index")))?;
     let ifindex = i32::try_from(ifindex)
         .map_err(|_| refuse(req, Refusal::new(ENODEV, c"No such interface")))?;
@@ -200,26 +283,26 @@ fn assign(req: &Request<'_>, net: Net<'_>) -> Result {
         Selector::Id(DEFAULT) => DEFAULT,
         sel => reg.find(net.key(), sel).map_err(|r| refuse(req, r))?.id,
     };
-    net.assign(ifindex, ctx, &req.ack())
+    net.assign(ifindex, ctx, &req.ext_ack())
 }
 
 impl Commands for Vrctx {
-    fn doit(cmd: u32, req: &Request<'_>) -> Result<Option<Msg>> {
-        let net = req.net()?;
-        match cmd {
-            CMD_NEW => create(req, net).map(|()| None),
-            CMD_DEL => delete(req, net).map(|()| None),
+    fn doit(req: &Request<'_>) -> Result {
+        let net = req.net();
+        match req.cmd() {
+            CMD_NEW => create(req, net),
+            CMD_DEL => delete(req, net),
             CMD_GET => get(req, net),
-            CMD_ASSIGN => assign(req, net).map(|()| None),
+            CMD_ASSIGN => assign(req, net),
             _ => Err(EOPNOTSUPP),
         }
     }
 
-    fn dumpit(cmd: u32, dump: &mut Dump<'_>) -> Result {
-        if cmd != CMD_GET {
+    fn dumpit(dump: &mut Dump<'_>) -> Result {
+        if dump.cmd() != CMD_GET {
             return Err(EOPNOTSUPP);
         }
-        let net = dump.net()?;
+        let net = dump.net();
         // The cursor is the next id to dump. Take a page of contexts from
         // the registry and count their users without holding it, so that
         // listing never stalls creating or deleting.
@@ -231,16 +314,18 @@ impl Commands for Vrctx {
             if !dump.entry(CMD_GET, |a| put_context(a, ctx, Some(*u)))? {
                 break;
             }
+            // CAST: Context ids fit in a `usize`.
             dump.set_cursor(ctx.id as usize + 1);
         }
         Ok(())
     }
 }
 
-impl Hooks for Vrctx {
-    const PROC_NAME: &'static CStr = c"vrctx";
+#[vtable]
+impl pernet::Operations for Vrctx {
+    const PROC_NET_SINGLE: Option<&'static CStr> = Some(c"vrctx");
 
-    fn show(net: Net<'_>, m: &SeqFile) {
+    fn show(net: &Namespace, m: &SeqFile) {
         seq_print!(m, "id name table interfaces sockets tasks\n");
         // Context 0 first, then every context of the namespace, by id;
         // one walk over the threads counts for all of them.
@@ -272,7 +357,7 @@ impl Hooks for Vrctx {
         }
     }
 
-    fn exit(net: Net<'_>) {
+    fn exit(net: &Namespace) {
         // The namespace (or this module) goes away: delete its contexts.
         let mut reg = REGISTRY.lock();
         while let Some(id) = reg.first_of(net.key()) {

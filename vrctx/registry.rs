@@ -116,7 +116,7 @@ impl Name {
 
 /// The identity of a network namespace, only ever compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct NetKey(pub(crate) usize);
+pub(crate) struct NetKey(pub(crate) u64);
 
 /// One context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,23 +28,19 @@ kernel::sync::global_lock! {
     unsafe(uninit) static REGISTRY: Mutex<registry::Registry> = registry::Registry::new();
 }
 
-/// The generic netlink family `vrctx`.
-static FAMILY: sys::genl::Family = sys::genl::Family::new();
-static PERNET: sys::pernet::Ops = sys::pernet::Ops::new();
-
 struct VrctxModule {
     // Dropped in this order: no new requests, then every namespace's
     // contexts are deleted.
-    _genl: sys::genl::Registration,
-    _pernet: sys::pernet::Registration,
+    _genl: kernel::net::netlink::Registration,
+    _pernet: kernel::net::pernet::Registration<netlink::Vrctx>,
 }
 
 impl kernel::Module for VrctxModule {
-    fn init(module: &'static ThisModule) -> Result<Self> {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Module init runs once, before anything can use the lock.
         unsafe { REGISTRY.init() };
-        let pernet = sys::pernet::Registration::register::<netlink::Vrctx>(&PERNET)?;
-        let genl = sys::genl::Registration::register::<netlink::Vrctx>(&FAMILY, module)?;
+        let pernet = kernel::net::pernet::Registration::register()?;
+        let genl = netlink::FAMILY.register()?;
         pr_info!("virtual router contexts ready\n");
         Ok(VrctxModule {
             _genl: genl,

@@ -2,12 +2,17 @@
 //! Raw generic netlink requests with arbitrary attributes, to check that the
 //! kernel refuses malformed ones with a clear error.
 //!
-//! `vrctx-probe genl CMD [ATTR=TYPE:VALUE]...`: CMD is a number or one of
-//! new, del, get, assign; ATTR a number or one of id, name, table, force,
-//! ifindex; TYPE one of u8, u16, u32, u64, str (NUL-terminated), raw (no
-//! NUL), flag, bytes (VALUE = length, filled with 'a').
+//! `vrctx-probe genl [--family F] [--dump] [--show] CMD [ATTR=TYPE:VALUE]...`:
+//! F is vrctx (the default) or dhost; CMD a number or one of new, del, get,
+//! assign (vrctx), stats (dhost); ATTR a number or one of id, name, table,
+//! force, ifindex (vrctx), hook, packets (dhost); TYPE one of u8, u16, u32,
+//! u64, str (NUL-terminated), raw (no NUL), flag, bytes (VALUE = length,
+//! filled with 'a'). `--dump` sends a dump request; `--show` prints every
+//! message of the answer first, one line each: `cmd=C` and the attributes
+//! as `kind=value`.
 
 use std::io;
+use vrctx_uapi::{DhostAttr, DhostCmd, VrctxCmd};
 
 const NETLINK_GENERIC: i32 = 16;
 const GENL_ID_CTRL: u16 = 0x10;
@@ -18,6 +23,8 @@ const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
 const NLM_F_REQUEST: u16 = 1;
 const NLM_F_ACK: u16 = 4;
 const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_DUMP: u16 = 0x300;
 const NLM_F_CAPPED: u16 = 0x100;
 const NLMSGERR_ATTR_MSG: u16 = 1;
 
@@ -55,20 +62,82 @@ pub(crate) fn message(family: u16, cmd: u8, flags: u16, seq: u32, attrs: &[Attr]
     buf
 }
 
-/// Parses `ATTR=TYPE:VALUE`.
+/// The generic netlink families the tool knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    Vrctx,
+    Dhost,
+}
+
+impl Family {
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "vrctx" => Ok(Self::Vrctx),
+            "dhost" => Ok(Self::Dhost),
+            _ => Err(format!("unknown family '{s}' (vrctx, dhost)")),
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Vrctx => vrctx_uapi::VRCTX_GENL_NAME,
+            Self::Dhost => vrctx_uapi::DHOST_GENL_NAME,
+        }
+    }
+
+    /// Command `s`: a name or a number.
+    pub(crate) fn cmd(self, s: &str) -> Result<u8, String> {
+        let named = match (self, s) {
+            (Self::Vrctx, "new") => Some(VrctxCmd::New as u8),
+            (Self::Vrctx, "del") => Some(VrctxCmd::Del as u8),
+            (Self::Vrctx, "get") => Some(VrctxCmd::Get as u8),
+            (Self::Vrctx, "assign") => Some(VrctxCmd::Assign as u8),
+            (Self::Dhost, "stats") => Some(DhostCmd::GetStats as u8),
+            _ => None,
+        };
+        match named {
+            Some(c) => Ok(c),
+            None => s.parse().map_err(|e| format!("command '{s}': {e}")),
+        }
+    }
+
+    /// Attribute `s`: a name or a number.
+    fn attr(self, s: &str) -> Result<u16, String> {
+        let named = match (self, s) {
+            (Self::Vrctx, "id") => Some(1),
+            (Self::Vrctx, "name") => Some(2),
+            (Self::Vrctx, "table") => Some(3),
+            (Self::Vrctx, "force") => Some(4),
+            (Self::Vrctx, "ifindex") => Some(5),
+            (Self::Dhost, "hook") => Some(DhostAttr::Hook as u16),
+            (Self::Dhost, "packets") => Some(DhostAttr::Packets as u16),
+            _ => None,
+        };
+        match named {
+            Some(a) => Ok(a),
+            None => s.parse().map_err(|e| format!("attribute '{s}': {e}")),
+        }
+    }
+
+    /// Whether attribute `kind` of the family is a string.
+    fn is_string(self, kind: u16) -> bool {
+        self == Self::Vrctx && kind == 2
+    }
+}
+
+/// Parses `ATTR=TYPE:VALUE` for the vrctx family.
+#[cfg(test)]
 pub(crate) fn parse_attr(s: &str) -> Result<Attr, String> {
+    parse_family_attr(Family::Vrctx, s)
+}
+
+/// Parses `ATTR=TYPE:VALUE` for `family`.
+pub(crate) fn parse_family_attr(family: Family, s: &str) -> Result<Attr, String> {
     let (name, rest) = s
         .split_once('=')
         .ok_or(format!("'{s}': want ATTR=TYPE:VALUE"))?;
     let (ty, value) = rest.split_once(':').unwrap_or((rest, ""));
-    let kind = match name {
-        "id" => 1,
-        "name" => 2,
-        "table" => 3,
-        "force" => 4,
-        "ifindex" => 5,
-        n => n.parse().map_err(|e| format!("attribute '{n}': {e}"))?,
-    };
+    let kind = family.attr(name)?;
     let num = |bits: u32| -> Result<u64, String> {
         let v: u64 = value.parse().map_err(|e| format!("'{value}': {e}"))?;
         if bits < 64 && v >> bits != 0 {
@@ -357,15 +426,96 @@ pub(crate) fn cycle(family: &str, n: u32, id: u32, name: &str) -> io::Result<Out
     })
 }
 
-/// Sends command `cmd` of family `family` with `attrs` and returns the ack.
-pub(crate) fn request(family: &str, cmd: u8, attrs: &[Attr]) -> io::Result<Outcome> {
+/// One message of an answer: its command and attributes.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub(crate) cmd: u8,
+    pub(crate) attrs: Vec<(u16, Vec<u8>)>,
+}
+
+impl Reply {
+    /// `cmd=C kind=value...`: strings as text, attributes of 1, 2, 4 or 8
+    /// bytes as numbers, others as their length (`kind=len:N`).
+    pub(crate) fn render(&self, family: Family) -> String {
+        let mut line = format!("cmd={}", self.cmd);
+        for (k, v) in &self.attrs {
+            let value = if family.is_string(*k) {
+                String::from_utf8_lossy(v.split(|&b| b == 0).next().unwrap_or(&[])).into_owned()
+            } else {
+                match v.len() {
+                    1 => v[0].to_string(),
+                    2 => u16::from_ne_bytes([v[0], v[1]]).to_string(),
+                    4 => u32::from_ne_bytes([v[0], v[1], v[2], v[3]]).to_string(),
+                    8 => u64::from_ne_bytes(v[..8].try_into().unwrap_or([0; 8])).to_string(),
+                    n => format!("len:{n}"),
+                }
+            };
+            line.push_str(&format!(" {k}={value}"));
+        }
+        line
+    }
+}
+
+/// Reads the messages of `buf`: the replies of family `fid` go into
+/// `replies`; the outcome is returned once an ack, an error or the end of
+/// a dump arrives.
+pub(crate) fn parse_answer(buf: &[u8], fid: u16, replies: &mut Vec<Reply>) -> Option<Outcome> {
+    let mut off = 0;
+    while off + 16 <= buf.len() {
+        let len = u32::from_ne_bytes(buf[off..off + 4].try_into().ok()?) as usize;
+        let ty = u16::from_ne_bytes(buf[off + 4..off + 6].try_into().ok()?);
+        if len < 16 || off + len > buf.len() {
+            return None;
+        }
+        let msg = &buf[off..off + len];
+        match ty {
+            NLMSG_ERROR => return parse_ack(msg),
+            NLMSG_DONE if len >= 20 => {
+                let err = i32::from_ne_bytes(msg[16..20].try_into().ok()?);
+                let mut out = Outcome {
+                    errno: -err,
+                    msg: None,
+                };
+                for_each_attr(msg, 20, len, |kind, p| {
+                    if kind == NLMSGERR_ATTR_MSG {
+                        let p = p.split(|&b| b == 0).next().unwrap_or(&[]);
+                        out.msg = Some(String::from_utf8_lossy(p).into_owned());
+                    }
+                });
+                return Some(out);
+            }
+            t if t == fid && len >= 20 => {
+                let mut attrs = Vec::new();
+                for_each_attr(msg, 20, len, |kind, p| attrs.push((kind, p.to_vec())));
+                replies.push(Reply {
+                    cmd: msg[16],
+                    attrs,
+                });
+            }
+            _ => {}
+        }
+        off += align4(len);
+    }
+    None
+}
+
+/// Sends command `cmd` of family `family` with `attrs` (as a dump request
+/// if `dump`) and returns the outcome with the messages of the answer.
+pub(crate) fn request(
+    family: &str,
+    cmd: u8,
+    attrs: &[Attr],
+    dump: bool,
+) -> io::Result<(Outcome, Vec<Reply>)> {
     let sock = Sock::open()?;
     let id = family_id(&sock, family)?;
-    sock.send(&message(id, cmd, NLM_F_ACK, 2, attrs))?;
+    let flags = if dump { NLM_F_DUMP } else { NLM_F_ACK };
+    sock.send(&message(id, cmd, flags, 2, attrs))?;
+    let mut replies = Vec::new();
     loop {
         let buf = sock.recv()?;
-        if let Some(o) = parse_ack(&buf) {
-            return Ok(o);
+        if let Some(o) = parse_answer(&buf, id, &mut replies) {
+            return Ok((o, replies));
         }
     }
 }
@@ -395,6 +545,64 @@ mod tests {
         assert!(parse_attr("id=u8:300").is_err());
         assert!(parse_attr("id").is_err());
         assert!(parse_attr("id=f32:1").is_err());
+    }
+
+    #[test]
+    fn family_names() {
+        let d = Family::parse("dhost").unwrap();
+        assert_eq!(d.name(), "dhost");
+        assert_eq!(d.cmd("stats"), Ok(1));
+        assert_eq!(d.cmd("7"), Ok(7));
+        assert!(d.cmd("new").is_err());
+        assert_eq!(parse_family_attr(d, "hook=u32:3").unwrap().kind, 1);
+        assert_eq!(parse_family_attr(d, "packets=u64:3").unwrap().kind, 2);
+        assert!(parse_family_attr(d, "id=u32:3").is_err());
+        assert_eq!(Family::Vrctx.cmd("assign"), Ok(4));
+        assert!(Family::parse("nl80211").is_err());
+    }
+
+    #[test]
+    fn answers() {
+        // A reply of family 0x20 (cmd 1, u32 attribute 1 = 2, 8-byte
+        // attribute 2), then the end of a dump.
+        let mut r = message(0x20, 1, 0, 1, &[]);
+        r.truncate(20);
+        put_attr(
+            &mut r,
+            &Attr {
+                kind: 1,
+                payload: 2u32.to_ne_bytes().to_vec(),
+            },
+        );
+        put_attr(
+            &mut r,
+            &Attr {
+                kind: 2,
+                payload: (1u64 << 33).to_ne_bytes().to_vec(),
+            },
+        );
+        let len = r.len() as u32;
+        r[0..4].copy_from_slice(&len.to_ne_bytes());
+        let mut done = message(NLMSG_DONE, 0, 0, 1, &[]);
+        done.truncate(16);
+        done.extend_from_slice(&0i32.to_ne_bytes());
+        done[0..4].copy_from_slice(&20u32.to_ne_bytes());
+        let mut buf = r.clone();
+        buf.extend_from_slice(&done);
+        let mut replies = Vec::new();
+        let o = parse_answer(&buf, 0x20, &mut replies).unwrap();
+        assert_eq!(o.errno, 0);
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0].render(Family::Dhost), "cmd=1 1=2 2=8589934592");
+        // Without the end, the answer goes on.
+        replies.clear();
+        assert!(parse_answer(&r, 0x20, &mut replies).is_none());
+        assert_eq!(replies.len(), 1);
+        let name = Reply {
+            cmd: 3,
+            attrs: vec![(2, b"red\0".to_vec()), (3, vec![0; 3])],
+        };
+        assert_eq!(name.render(Family::Vrctx), "cmd=3 2=red 3=len:3");
     }
 
     #[test]

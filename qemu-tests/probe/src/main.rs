@@ -11,7 +11,8 @@
 //! vrctx-probe get   [--type T] [--len N]
 //! vrctx-probe set CTX [--type T] [--len N] [--after bind|connect|listen]
 //! vrctx-probe threads            # a new thread's context, from /proc
-//! vrctx-probe genl CMD [ATTR=TYPE:VALUE]...   # see genl.rs
+//! vrctx-probe genl [--family F] [--dump] [--show] CMD [ATTR=TYPE:VALUE]...
+//!                               # see genl.rs
 //! vrctx-probe events N          # print the next N vrctx events
 //! vrctx-probe cycle N ID NAME   # create and delete a context N times
 //! vrctx-probe matrix [OPTIONS] TABLE   # the leak matrix, see matrix/
@@ -280,26 +281,53 @@ fn threads() -> ExitCode {
     }
 }
 
-/// Sends a raw generic netlink request to the vrctx family.
+/// Sends a raw generic netlink request to a family (vrctx by default).
 fn genl_cmd(args: &[String]) -> ExitCode {
-    let Some(cmd) = args.first() else {
+    let mut family = genl::Family::Vrctx;
+    let (mut dump, mut show) = (false, false);
+    let mut rest = args;
+    loop {
+        match rest.first().map(String::as_str) {
+            Some("--family") => {
+                let Some(f) = rest.get(1) else {
+                    eprintln!("vrctx-probe: --family needs a value");
+                    return ExitCode::from(2);
+                };
+                family = match genl::Family::parse(f) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        eprintln!("vrctx-probe: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                rest = &rest[2..];
+            }
+            Some("--dump") => {
+                dump = true;
+                rest = &rest[1..];
+            }
+            Some("--show") => {
+                show = true;
+                rest = &rest[1..];
+            }
+            _ => break,
+        }
+    }
+    let Some(cmd) = rest.first() else {
         eprintln!("vrctx-probe: genl needs a command");
         return ExitCode::from(2);
     };
-    let cmd: u8 = match cmd.as_str() {
-        "new" => 1,
-        "del" => 2,
-        "get" => 3,
-        "assign" => 4,
-        n => match n.parse() {
-            Ok(n) => n,
-            Err(e) => {
-                eprintln!("vrctx-probe: command '{n}': {e}");
-                return ExitCode::from(2);
-            }
-        },
+    let cmd = match family.cmd(cmd) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vrctx-probe: {e}");
+            return ExitCode::from(2);
+        }
     };
-    let attrs: Result<Vec<_>, _> = args[1..].iter().map(|a| genl::parse_attr(a)).collect();
+    let attrs: Result<Vec<_>, _> = rest[1..]
+        .iter()
+        .map(|a| genl::parse_family_attr(family, a))
+        .collect();
     let attrs = match attrs {
         Ok(a) => a,
         Err(e) => {
@@ -307,7 +335,15 @@ fn genl_cmd(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    report(genl::request(vrctx_uapi::VRCTX_GENL_NAME, cmd, &attrs))
+    let outcome = genl::request(family.name(), cmd, &attrs, dump).map(|(o, replies)| {
+        if show {
+            for r in &replies {
+                println!("{}", r.render(family));
+            }
+        }
+        o
+    });
+    report(outcome)
 }
 
 /// Prints `ok`, or the errno's name followed by the kernel's message if it

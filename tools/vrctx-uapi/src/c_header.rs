@@ -10,31 +10,105 @@
 use super::*;
 use std::collections::BTreeMap;
 
-/// The kernel patch series; the header is the new file one of its patches adds.
+/// The kernel patch series: one of its patches adds the header, later ones
+/// may change it.
 const PATCHES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../kernel-patches");
 const HEADER: &str = "include/uapi/linux/vrctx.h";
 
-/// Extracts the text of `HEADER` from the patch of the series that adds it.
+/// The header as the whole series leaves it: the patch that adds it, then
+/// the hunks of every later patch that changes it.
 fn header_from_series() -> String {
     let series = std::fs::read_to_string(format!("{PATCHES}/series"))
         .unwrap_or_else(|e| panic!("cannot read {PATCHES}/series: {e}"));
     let marker = format!("+++ b/{HEADER}");
+    let mut header: Option<Vec<String>> = None;
     for name in series.lines().filter(|l| !l.trim().is_empty()) {
         let patch = std::fs::read_to_string(format!("{PATCHES}/{name}"))
             .unwrap_or_else(|e| panic!("cannot read kernel-patches/{name}: {e}"));
         let Some(start) = patch.find(&marker) else {
             continue;
         };
-        // A new file: one hunk of added lines, up to the next file's diff.
+        // This file's part of the patch, up to the next file's diff.
         let body = &patch[start + marker.len()..];
         let end = body.find("\ndiff --git ").unwrap_or(body.len());
-        return body[..end]
-            .lines()
-            .filter_map(|l| l.strip_prefix('+'))
-            .collect::<Vec<_>>()
-            .join("\n");
+        let lines = apply_hunks(header.take().unwrap_or_default(), &body[..end])
+            .unwrap_or_else(|e| panic!("kernel-patches/{name}: {HEADER}: {e}"));
+        header = Some(lines);
     }
-    panic!("no patch in kernel-patches/series adds {HEADER}");
+    header
+        .unwrap_or_else(|| panic!("no patch in kernel-patches/series adds {HEADER}"))
+        .join("\n")
+}
+
+/// Applies the unified-diff hunks of `diff` to `lines` (empty for a new
+/// file). Each hunk's old lines must appear in `lines`; the one nearest the
+/// line number the hunk names is taken.
+fn apply_hunks(mut lines: Vec<String>, diff: &str) -> Result<Vec<String>, String> {
+    let mut hunks = diff.split("\n@@ ").skip(1).peekable();
+    if hunks.peek().is_none() {
+        return Err("no hunk".into());
+    }
+    // Lines added so far move the later hunks down.
+    let mut shift: isize = 0;
+    for hunk in hunks {
+        let (range, body) = hunk.split_once('\n').unwrap_or((hunk, ""));
+        // "-a[,b] +c[,d] @@": b old lines and d new lines follow (1 if
+        // omitted).
+        let bad = || format!("bad hunk header @@ {range}");
+        let mut nums = range.split(" @@").next().unwrap_or("").split(' ');
+        let mut side = |sign: char| -> Result<(isize, usize), String> {
+            let r = nums
+                .next()
+                .and_then(|r| r.strip_prefix(sign))
+                .ok_or_else(bad)?;
+            let (start, count) = r.split_once(',').unwrap_or((r, "1"));
+            Ok((
+                start.parse().map_err(|_| bad())?,
+                count.parse().map_err(|_| bad())?,
+            ))
+        };
+        let (old_start, old_count) = side('-')?;
+        let (_, new_count) = side('+')?;
+        let (mut old, mut new) = (Vec::new(), Vec::new());
+        for l in body.lines() {
+            if old.len() == old_count && new.len() == new_count {
+                break;
+            }
+            match l.chars().next() {
+                Some(' ') => {
+                    old.push(&l[1..]);
+                    new.push(&l[1..]);
+                }
+                Some('-') => old.push(&l[1..]),
+                Some('+') => new.push(&l[1..]),
+                // An empty context line, as some tools write it.
+                None => {
+                    old.push("");
+                    new.push("");
+                }
+                // "\ No newline at end of file"
+                Some('\\') => {}
+                Some(_) => return Err(format!("hunk @@ {range} is cut short")),
+            }
+        }
+        if old.len() != old_count || new.len() != new_count {
+            return Err(format!("hunk @@ {range} is cut short"));
+        }
+        // A hunk without old lines inserts after line `old_start`.
+        let want = (old_start - isize::from(old_count != 0) + shift).max(0);
+        let at = (0..=lines.len().saturating_sub(old.len()))
+            .filter(|&i| {
+                lines[i..i + old.len()]
+                    .iter()
+                    .map(String::as_str)
+                    .eq(old.iter().copied())
+            })
+            .min_by_key(|&i| (i as isize - want).abs())
+            .ok_or_else(|| format!("hunk @@ {range} does not apply"))?;
+        lines.splice(at..at + old.len(), new.iter().map(|l| l.to_string()));
+        shift += new.len() as isize - old.len() as isize;
+    }
+    Ok(lines)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,6 +357,30 @@ fn attr_c_name(attr: VrctxAttr) -> &'static str {
     }
 }
 
+fn dhost_cmd_c_name(cmd: DhostCmd) -> &'static str {
+    match cmd {
+        DhostCmd::Unspec => "DHOST_CMD_UNSPEC",
+        DhostCmd::GetStats => "DHOST_CMD_GET_STATS",
+    }
+}
+
+fn dhost_hook_c_name(hook: DhostHook) -> &'static str {
+    match hook {
+        DhostHook::Ipv4PreRouting => "DHOST_HOOK_IPV4_PRE_ROUTING",
+        DhostHook::Ipv4LocalIn => "DHOST_HOOK_IPV4_LOCAL_IN",
+        DhostHook::ArpIn => "DHOST_HOOK_ARP_IN",
+        DhostHook::ArpOut => "DHOST_HOOK_ARP_OUT",
+    }
+}
+
+fn dhost_attr_c_name(attr: DhostAttr) -> &'static str {
+    match attr {
+        DhostAttr::Unspec => "DHOST_A_UNSPEC",
+        DhostAttr::Hook => "DHOST_A_HOOK",
+        DhostAttr::Packets => "DHOST_A_PACKETS",
+    }
+}
+
 fn rust_values() -> BTreeMap<String, Value> {
     let int = |v: i128| Value::Int(v);
     let s = |v: &str| Value::Str(v.to_string());
@@ -300,6 +398,9 @@ fn rust_values() -> BTreeMap<String, Value> {
         ("DHOST_GENL_NAME", s(DHOST_GENL_NAME)),
         ("DHOST_GENL_VERSION", int(DHOST_GENL_VERSION.into())),
         ("DHOST_GENL_MCGRP_EVENTS", s(DHOST_GENL_MCGRP_EVENTS)),
+        ("DHOST_CMD_MAX", int(DHOST_CMD_MAX.into())),
+        ("DHOST_HOOK_MAX", int(DHOST_HOOK_MAX.into())),
+        ("DHOST_A_MAX", int(DHOST_A_MAX.into())),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -309,6 +410,15 @@ fn rust_values() -> BTreeMap<String, Value> {
     }
     for attr in VrctxAttr::ALL {
         m.insert(attr_c_name(attr).into(), int((attr as u16).into()));
+    }
+    for cmd in DhostCmd::ALL {
+        m.insert(dhost_cmd_c_name(cmd).into(), int((cmd as u8).into()));
+    }
+    for hook in DhostHook::ALL {
+        m.insert(dhost_hook_c_name(hook).into(), int((hook as u32).into()));
+    }
+    for attr in DhostAttr::ALL {
+        m.insert(dhost_attr_c_name(attr).into(), int((attr as u16).into()));
     }
     m
 }
@@ -347,6 +457,22 @@ fn rust_constants_match_c_header() {
     );
     // The C header really was parsed (guards against a silently empty parse).
     assert!(c.len() >= rust.len());
+}
+
+#[test]
+fn hunks_apply_in_order() {
+    let new = "--- /dev/null\n+++ b/f\n@@ -0,0 +1,4 @@\n+a\n+b\n+c\n+d\n";
+    let lines = apply_hunks(Vec::new(), new).unwrap();
+    assert_eq!(lines, ["a", "b", "c", "d"]);
+    // Change b, insert after d: the second hunk's numbers ignore the first.
+    let change = "--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n+B2\n c\n\
+                  @@ -4,0 +6,1 @@\n+e\n";
+    let lines = apply_hunks(lines, change).unwrap();
+    assert_eq!(lines, ["a", "B", "B2", "c", "d", "e"]);
+    let missing = apply_hunks(lines.clone(), "+++ b/f\n@@ -1,1 +1,1 @@\n-x\n+y\n");
+    assert_eq!(missing.unwrap_err(), "hunk @@ -1,1 +1,1 @@ does not apply");
+    let short = apply_hunks(lines, "+++ b/f\n@@ -1,2 +1,2 @@\n a\n");
+    assert_eq!(short.unwrap_err(), "hunk @@ -1,2 +1,2 @@ is cut short");
 }
 
 #[test]

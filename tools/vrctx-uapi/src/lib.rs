@@ -164,6 +164,126 @@ impl TryFrom<u16> for VrctxAttr {
     }
 }
 
+/// `enum dhost_cmd`: commands of the `dhost` generic netlink family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum DhostCmd {
+    /// `DHOST_CMD_UNSPEC`
+    Unspec = 0,
+    /// `DHOST_CMD_GET_STATS`: one hook's counters ([`DhostAttr::Hook`]),
+    /// or a dump of every hook's.
+    GetStats = 1,
+}
+
+/// `DHOST_CMD_MAX`: the highest command number.
+pub const DHOST_CMD_MAX: u8 = DhostCmd::GetStats as u8;
+
+impl DhostCmd {
+    /// Every command, in numeric order.
+    pub const ALL: [DhostCmd; 2] = [DhostCmd::Unspec, DhostCmd::GetStats];
+}
+
+impl From<DhostCmd> for u8 {
+    fn from(cmd: DhostCmd) -> u8 {
+        cmd as u8
+    }
+}
+
+impl TryFrom<u8> for DhostCmd {
+    type Error = UnknownValue;
+
+    fn try_from(value: u8) -> Result<Self, UnknownValue> {
+        DhostCmd::ALL
+            .get(usize::from(value))
+            .copied()
+            .ok_or(UnknownValue(u16::from(value)))
+    }
+}
+
+/// `enum dhost_hook`: the netfilter hooks dhost.ko registers in every
+/// network namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum DhostHook {
+    /// `DHOST_HOOK_IPV4_PRE_ROUTING`
+    Ipv4PreRouting = 0,
+    /// `DHOST_HOOK_IPV4_LOCAL_IN`
+    Ipv4LocalIn = 1,
+    /// `DHOST_HOOK_ARP_IN`
+    ArpIn = 2,
+    /// `DHOST_HOOK_ARP_OUT`
+    ArpOut = 3,
+}
+
+/// `DHOST_HOOK_MAX`: the highest hook number.
+pub const DHOST_HOOK_MAX: u32 = DhostHook::ArpOut as u32;
+
+impl DhostHook {
+    /// Every hook, in numeric order.
+    pub const ALL: [DhostHook; 4] = [
+        DhostHook::Ipv4PreRouting,
+        DhostHook::Ipv4LocalIn,
+        DhostHook::ArpIn,
+        DhostHook::ArpOut,
+    ];
+}
+
+impl From<DhostHook> for u32 {
+    fn from(hook: DhostHook) -> u32 {
+        hook as u32
+    }
+}
+
+impl TryFrom<u32> for DhostHook {
+    type Error = UnknownValue;
+
+    fn try_from(value: u32) -> Result<Self, UnknownValue> {
+        usize::try_from(value)
+            .ok()
+            .and_then(|i| DhostHook::ALL.get(i))
+            .copied()
+            .ok_or(UnknownValue(u16::try_from(value).unwrap_or(u16::MAX)))
+    }
+}
+
+/// `enum dhost_attr`: attributes of the `dhost` generic netlink family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u16)]
+pub enum DhostAttr {
+    /// `DHOST_A_UNSPEC`
+    Unspec = 0,
+    /// `DHOST_A_HOOK`: u32, a [`DhostHook`].
+    Hook = 1,
+    /// `DHOST_A_PACKETS`: unsigned integer of 4 or 8 bytes (`NLA_UINT`),
+    /// read-only: the packets the hook saw in the namespace.
+    Packets = 2,
+}
+
+/// `DHOST_A_MAX`: the highest attribute number.
+pub const DHOST_A_MAX: u16 = DhostAttr::Packets as u16;
+
+impl DhostAttr {
+    /// Every attribute, in numeric order.
+    pub const ALL: [DhostAttr; 3] = [DhostAttr::Unspec, DhostAttr::Hook, DhostAttr::Packets];
+}
+
+impl From<DhostAttr> for u16 {
+    fn from(attr: DhostAttr) -> u16 {
+        attr as u16
+    }
+}
+
+impl TryFrom<u16> for DhostAttr {
+    type Error = UnknownValue;
+
+    fn try_from(value: u16) -> Result<Self, UnknownValue> {
+        DhostAttr::ALL
+            .get(usize::from(value))
+            .copied()
+            .ok_or(UnknownValue(value))
+    }
+}
+
 /// Why an id or a name was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -379,6 +499,25 @@ mod tests {
             .iter()
             .enumerate()
             .all(|(i, a)| usize::from(*a as u16) == i));
+        for cmd in DhostCmd::ALL {
+            assert_eq!(DhostCmd::try_from(u8::from(cmd)), Ok(cmd));
+        }
+        assert_eq!(DhostCmd::try_from(DHOST_CMD_MAX + 1), Err(UnknownValue(2)));
+        for hook in DhostHook::ALL {
+            assert_eq!(DhostHook::try_from(u32::from(hook)), Ok(hook));
+        }
+        assert_eq!(
+            DhostHook::try_from(DHOST_HOOK_MAX + 1),
+            Err(UnknownValue(4))
+        );
+        for attr in DhostAttr::ALL {
+            assert_eq!(DhostAttr::try_from(u16::from(attr)), Ok(attr));
+        }
+        assert_eq!(DhostAttr::try_from(DHOST_A_MAX + 1), Err(UnknownValue(3)));
+        assert!(DhostHook::ALL
+            .iter()
+            .enumerate()
+            .all(|(i, h)| usize::try_from(*h as u32) == Ok(i)));
     }
 
     #[test]
