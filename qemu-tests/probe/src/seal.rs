@@ -683,10 +683,11 @@ fn cmd_mkctx(o: &Opts) -> Result<Res<String>, String> {
                 kind: vrctx_uapi::VrctxAttr::Id as u16,
                 payload: id.to_ne_bytes().to_vec(),
             };
-            let out = genl::request(
+            let (out, _) = genl::request(
                 vrctx_uapi::VRCTX_GENL_NAME,
                 vrctx_uapi::VrctxCmd::New as u8,
                 &[a],
+                false,
             )
             .map_err(|e| Failure(io_errno(&e), "netlink"))?;
             if out.errno != 0 {
