@@ -14,7 +14,7 @@ INITRD     = build/initramfs-$(KIND).cpio.gz
 export VRCTL
 
 .PHONY: all deps kernel modules vrctl runner userland initramfs guest lint test-host \
-	checkpatch check soak demo run-guest shell bench clean distclean help
+	checkpatch check soak compat demo run-guest shell bench clean distclean help
 
 all: guest
 
@@ -22,6 +22,7 @@ help:
 	@echo "make check                 build everything, run every test (ends 'N passed, N failed')"
 	@echo "make check T=43            build, then run only the tests whose name contains 43"
 	@echo "make soak                  the long soak loops (qemu-tests/soak), not part of check"
+	@echo "make compat                Linux's VRF selftest (fcnal-test.sh) with and without our modules: same results?"
 	@echo "make demo                  boot two VMs and show a narrated session"
 	@echo "make run-guest SCRIPT=f [VMS=n]  run your own script in n VMs on one L2 segment"
 	@echo "make shell [VMS=n]         interactive guest on the serial console (Ctrl-A X quits)"
@@ -68,6 +69,9 @@ check:
 
 soak: guest
 	@$(VMRUN) suite -j $$(nproc) --kernel $(KERNEL) --initrd $(INITRD) --log-dir build/soak-logs qemu-tests/soak
+
+compat: guest
+	@KIND=$(KIND) scripts/compat.sh
 
 demo: guest
 	@$(VMRUN) run --kernel $(KERNEL) --initrd $(INITRD) --vms 2 --timeout $(TIMEOUT) qemu-tests/demo.sh

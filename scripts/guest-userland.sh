@@ -15,6 +15,7 @@
 #    the unpacked lib dirs first, then the host's.
 #
 # Output: build/guest-userland/{bin/busybox,usr/local/bin,lib/x86_64-linux-gnu,lib64,etc}
+# and usr/lib/vrctx/compat/bin (programs for `make compat` only, off PATH).
 # A second run with unchanged inputs exits at once (stamp file).
 set -euo pipefail
 
@@ -38,6 +39,22 @@ PKGS="busybox iproute2 socat iperf3 libiperf0 nginx nginx-common tcpdump util-li
 # Programs that go to /usr/local/bin/<name> (busybox goes to /bin/busybox).
 PROGS="ip ss bridge tc socat iperf3 nginx tcpdump setpriv nft"
 
+# For `make compat` only (scripts/compat.sh): what Linux's VRF selftest
+# fcnal-test.sh and its lib.sh need beyond busybox. They go to
+# /usr/lib/vrctx/compat/bin, which is NOT on the guest's PATH (the compat
+# driver puts it first): iputils' ping prints other messages than busybox's,
+# which the guest tests match, so the guest contract stays as it is.
+#   bash          fcnal-test.sh and lib.sh are bash (arrays, [[ ]], ${x,,})
+#   iputils-ping  ping -r (SO_DONTROUTE) and -f (flood) used by the tests;
+#                 busybox ping has neither
+#   procps        pgrep: lib.sh's kill_procs waits until no nettest/ping is
+#                 left (busybox has no pgrep, so it would not wait); sysctl
+#   coreutils     readlink -e (lib.sh locates itself with it) and date +%N
+#                 (lib.sh's timeouts count in ms); busybox has neither
+COMPAT_PKGS="bash iputils-ping procps coreutils"
+COMPAT_PROGS="bash ping sysctl pgrep readlink date"
+COMPAT_BIN=usr/lib/vrctx/compat/bin
+
 die() { echo "guest-userland: error: $*" >&2; exit 1; }
 log() { echo "guest-userland: $*" >&2; }
 
@@ -48,7 +65,7 @@ done
 stamp_key() {
 	{
 		sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1
-		echo "$PKGS|$PROGS"
+		echo "$PKGS|$PROGS|$COMPAT_PKGS|$COMPAT_PROGS"
 		# Host libraries get copied: a host upgrade must rebuild.
 		stat -c '%n %Y' /var/lib/dpkg/status 2>/dev/null || true
 		ls "$DEBS" 2>/dev/null || true
@@ -115,7 +132,7 @@ lib_deps() {
 # (transitively) that the host does not have installed.
 declare -A seen=()
 queue=()
-for p in $PKGS; do queue+=("$p"); seen[$p]=1; done
+for p in $PKGS $COMPAT_PKGS; do queue+=("$p"); seen[$p]=1; done
 deb_files=()
 while [ ${#queue[@]} -gt 0 ]; do
 	p=${queue[0]}
@@ -150,14 +167,21 @@ find_prog() {
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/usr/local/bin" "$OUT/lib/$MULTIARCH" "$OUT/lib64" "$OUT/etc"
+mkdir -p "$OUT/usr/local/bin" "$OUT/$COMPAT_BIN" "$OUT/lib/$MULTIARCH" "$OUT/lib64" "$OUT/etc"
 LDPATH=$DEBDIR/lib/$MULTIARCH:$DEBDIR/usr/lib/$MULTIARCH:$DEBDIR/lib:$DEBDIR/usr/lib
 missing=()
 declare -A libsrc=()
 mkdir -p "$OUT/bin"
-for prog in busybox $PROGS; do
-	src=$(find_prog "$prog") || die "program '$prog' not found in the unpacked packages ($PKGS)"
-	if [ "$prog" = busybox ]; then dest=bin/busybox; else dest=usr/local/bin/$prog; fi
+for prog in busybox $PROGS $COMPAT_PROGS; do
+	src=$(find_prog "$prog") ||
+		die "program '$prog' not found in the unpacked packages ($PKGS $COMPAT_PKGS)"
+	if [ "$prog" = busybox ]; then
+		dest=bin/busybox
+	elif [[ " $COMPAT_PROGS " == *" $prog "* ]]; then
+		dest=$COMPAT_BIN/$prog
+	else
+		dest=usr/local/bin/$prog
+	fi
 	cp -p "$src" "$OUT/$dest"
 	echo "$dest <- ${src#"$DEBDIR"/}" >>"$OUT/.manifest"
 	out=$(LD_LIBRARY_PATH=$LDPATH ldd "$src" 2>&1) || die "ldd $src failed: $out"
@@ -202,4 +226,4 @@ cp -a "$DEBDIR/etc/nginx" "$OUT/etc/nginx"
 	cp -a "$DEBDIR/usr/share/iproute2" "$OUT/usr/share/iproute2"
 
 stamp_key >"$OUT/.stamp"
-log "done: $(ls "$OUT/usr/local/bin" | tr '\n' ' ')+ $(find "$OUT/lib/$MULTIARCH" -type f | wc -l) libraries -> $OUT"
+log "done: $(ls "$OUT/usr/local/bin" | tr '\n' ' ')+ compat: $COMPAT_PROGS + $(find "$OUT/lib/$MULTIARCH" -type f | wc -l) libraries -> $OUT"
