@@ -18,6 +18,8 @@
 //! vrctx-probe matrix [OPTIONS] TABLE   # the leak matrix, see matrix/
 //! vrctx-probe bind|reuseport|ephemeral ...  # binding per context, see bindtest.rs
 //! vrctx-probe seal CMD ...       # the seal tests' socket operations (seal.rs)
+//! vrctx-probe icmp send|hold ... # crafted ICMP errors and the sockets they
+//!                               # reach (icmperr.rs)
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
@@ -27,6 +29,7 @@ use vrctx_uapi::IP_VRCTX;
 mod bindtest;
 mod errno;
 mod genl;
+mod icmperr;
 mod matrix;
 mod net;
 mod seal;
@@ -419,6 +422,7 @@ fn main() -> ExitCode {
         Some("reuseport") => return bindtest::reuseport_cmd(&args[1..]),
         Some("ephemeral") => return bindtest::ephemeral_cmd(&args[1..]),
         Some("seal") => return seal::main(&args[1..]),
+        Some("icmp") => return icmperr::main(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use crate::errno;
 use crate::net;
 
-mod packet;
+pub(crate) mod packet;
 mod table;
 
 use table::{implied_seen, Bind, Client, Outcome, Place, Proto, Row, Server, Table};

@@ -25,6 +25,12 @@ fn fold(mut acc: u32) -> u16 {
     !(acc as u16)
 }
 
+/// The Internet checksum (RFC 1071) of `data`: what goes in an IPv4 or
+/// ICMP header's checksum field, computed with that field zero.
+pub(crate) fn checksum(data: &[u8]) -> u16 {
+    fold(sum16(data, 0))
+}
+
 /// A UDP header and `payload`, with the checksum over the IPv4
 /// pseudo-header.
 pub(crate) fn udp(src: SocketAddrV4, dst: SocketAddrV4, payload: &[u8]) -> Vec<u8> {
