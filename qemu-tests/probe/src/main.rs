@@ -18,12 +18,14 @@
 //! vrctx-probe matrix [OPTIONS] TABLE   # the leak matrix, see matrix/
 //! vrctx-probe bind|reuseport|ephemeral ...  # binding per context, see bindtest.rs
 //! vrctx-probe seal CMD ...       # the seal tests' socket operations (seal.rs)
+//! vrctx-probe bench CMD ...      # make bench's timers and UDP helpers (bench.rs)
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
 use std::process::ExitCode;
 use vrctx_uapi::IP_VRCTX;
 
+mod bench;
 mod bindtest;
 mod errno;
 mod genl;
@@ -419,6 +421,7 @@ fn main() -> ExitCode {
         Some("reuseport") => return bindtest::reuseport_cmd(&args[1..]),
         Some("ephemeral") => return bindtest::ephemeral_cmd(&args[1..]),
         Some("seal") => return seal::main(&args[1..]),
+        Some("bench") => return bench::main(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {
