@@ -232,10 +232,18 @@ fn create(req: &Request<'_>, net: &Namespace) -> Result {
 
 /// Deletes `c`, which the registry no longer holds afterwards: its sockets
 /// are aborted, its interfaces return to context 0 without addresses, its
-/// table goes.
-fn destroy(net: &Namespace, c: &Context) {
-    net.abort_sockets(c.id);
-    net.evict(c.id);
+/// table goes. `users`, when the caller just counted them under the
+/// registry lock, spares the walks over sockets and interfaces that have
+/// nothing to find: no interface can join meanwhile (assigning holds the
+/// registry), and a socket joining after the count is no different from
+/// one joining after the abort walk.
+fn destroy(net: &Namespace, c: &Context, users: Option<Users>) {
+    if users.is_none_or(|u| u.sockets != 0) {
+        net.abort_sockets(c.id);
+    }
+    if users.is_none_or(|u| u.ifaces != 0) {
+        net.evict(c.id);
+    }
     net.unpublish(c.id);
 }
 
@@ -243,7 +251,8 @@ fn delete(req: &Request<'_>, net: &Namespace) -> Result {
     let sel = selector(req).map_err(|r| refuse(req, r))?;
     let mut reg = REGISTRY.lock();
     let ctx = *reg.find(net.key(), sel).map_err(|r| refuse(req, r))?;
-    if net.users(ctx.id)?.any() && req.get(FORCE).is_none() {
+    let users = net.users(ctx.id)?;
+    if users.any() && req.get(FORCE).is_none() {
         return Err(refuse(
             req,
             Refusal::new(
@@ -252,7 +261,7 @@ fn delete(req: &Request<'_>, net: &Namespace) -> Result {
             ),
         ));
     }
-    destroy(net, &ctx);
+    destroy(net, &ctx, Some(users));
     reg.remove(net.key(), ctx.id);
     event(&reg, net, CMD_DEL, &ctx);
     Ok(())
@@ -362,7 +371,7 @@ impl pernet::Operations for Vrctx {
         let mut reg = REGISTRY.lock();
         while let Some(id) = reg.first_of(net.key()) {
             if let Some(ctx) = reg.remove(net.key(), id) {
-                destroy(net, &ctx);
+                destroy(net, &ctx, None);
             }
         }
     }

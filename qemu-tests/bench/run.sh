@@ -42,6 +42,22 @@ mem() {
 	awk '/^MemAvailable:/ { a = $2 } /^Slab:/ { s = $2 } END { print a, s }' /proc/meminfo
 }
 
+# Waits (up to 60 s) until MemAvailable moves by less than 1 MB over 2 s:
+# the previous step's deferred frees (namespace cleanup, RCU) are done.
+settle() {
+	_i=0
+	_a=$(mem)
+	while [ $_i -lt 30 ]; do
+		sleep 2
+		_b=$(mem)
+		_d=$((${_b% *} - ${_a% *}))
+		[ ${_d#-} -lt 1024 ] && return 0
+		_a=$_b
+		_i=$((_i + 1))
+	done
+	say "memory did not settle within 60 s"
+}
+
 # Runs CMD with stdin from FILE (unless empty), then waits for PATH (unless
 # empty) to disappear; prints the nanoseconds. CMD's stdout is discarded.
 # Use as `x=$(timed ...) || fail ...`.
@@ -85,6 +101,7 @@ seq 1 "$N" | awk '{ print "link add bv" $1 " type vrf table " 100000 + $1 }' >$B
 seq 1 "$N" | awk '{ print "link del bv" $1 }' >$B/vrf-del
 
 round_ours() {
+	settle
 	_m0=$(mem)
 	_c=$(timed $B/ours-add "" vrctl -b -) || fail "timing"
 	_m1=$(mem)
@@ -105,6 +122,7 @@ round_ours() {
 # that end disappears, i.e. until the cleanup worker has reached the sentinel
 # (queued after all the others) and unregistered its devices.
 round_netns() {
+	settle
 	_m0=$(mem)
 	_c=$(timed $B/netns-add "" ip -batch -) || fail "timing"
 	_m1=$(mem)
@@ -118,6 +136,7 @@ round_netns() {
 }
 
 round_vrf() {
+	settle
 	_m0=$(mem)
 	_c=$(timed $B/vrf-add "" ip -batch -) || fail "timing"
 	_m1=$(mem)
@@ -237,7 +256,11 @@ phase_datapath() {
 		say "datapath round $r done (t=$(elapsed)s)"
 		r=$((r + 1))
 	done
-	[ $loaded = 1 ] || must insmod $KO/vrctx.ko
+	if [ $loaded = 1 ]; then
+		must vrctl delete 1 --force
+	else
+		must insmod $KO/vrctx.ko
+	fi
 }
 
 # --- lookup_N_vs_1, list_N ---------------------------------------------------
@@ -272,6 +295,7 @@ phase_lookup() {
 	must ip -n solo link set ld1 up
 	ip netns exec solo $P bench echo 10.0.0.1:7 --ctx 1 &
 	have=0
+	settle
 	m0=$(mem)
 	for pt in $BENCH_LOOKUP; do
 		if [ "$have" = 0 ]; then

@@ -11,9 +11,10 @@
 
 use std::io::BufRead;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+use vrctx_uapi::{parse_id, validate_name};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ContextRef};
 
 /// One command of a batch: its first line number and its words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,19 +93,85 @@ pub fn read_lines<R: BufRead>(input: R) -> impl Iterator<Item = Result<Line, (us
     })
 }
 
-/// Parses the words of one batch line with the command line's own parser.
-/// Returns the command and whether the line asked for JSON; the error is
-/// one line of text.
-pub fn parse_command(words: &[String]) -> Result<(Command, bool), String> {
-    let cli = Cli::try_parse_from(std::iter::once("vrctl").chain(words.iter().map(String::as_str)))
-        .map_err(|e| first_line(&e.render().to_string()))?;
-    if cli.batch.is_some() || cli.force {
-        return Err("-batch and -force are not allowed inside a batch".into());
+/// Parses batch lines with the command line's own parser, built once (a
+/// clap command costs far more to build than to run), after a fast path for
+/// the plain `create` and `delete` lines that make up large batches.
+pub struct LineParser {
+    clap: clap::Command,
+}
+
+impl Default for LineParser {
+    fn default() -> Self {
+        LineParser {
+            clap: Cli::command(),
+        }
     }
-    match cli.command {
-        None => Err("no command".into()),
-        Some(Command::Exec { .. }) => Err("exec is not allowed in a batch".into()),
-        Some(c) => Ok((c, cli.json)),
+}
+
+impl LineParser {
+    /// The command of one line and whether the line asked for JSON; the
+    /// error is one line of text.
+    pub fn parse(&mut self, words: &[String]) -> Result<(Command, bool), String> {
+        if let Some(c) = fast_path(words) {
+            return Ok((c, false));
+        }
+        let matches = self
+            .clap
+            .try_get_matches_from_mut(
+                std::iter::once("vrctl").chain(words.iter().map(String::as_str)),
+            )
+            .map_err(|e| first_line(&e.render().to_string()))?;
+        let cli =
+            Cli::from_arg_matches(&matches).map_err(|e| first_line(&e.render().to_string()))?;
+        if cli.batch.is_some() || cli.force {
+            return Err("-batch and -force are not allowed inside a batch".into());
+        }
+        match cli.command {
+            None => Err("no command".into()),
+            Some(Command::Exec { .. }) => Err("exec is not allowed in a batch".into()),
+            Some(c) => Ok((c, cli.json)),
+        }
+    }
+}
+
+/// `create ID [name NAME]` and `delete|del ID|NAME [-f|--force]`, exactly
+/// as clap would parse them; anything else (abbreviations, options, errors)
+/// is left to clap.
+fn fast_path(words: &[String]) -> Option<Command> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let id = |s: &str| {
+        if s.starts_with(|c: char| c.is_ascii_digit()) {
+            parse_id(s).ok()
+        } else {
+            None
+        }
+    };
+    let ctx = |s: &str| match s.parse::<ContextRef>() {
+        Ok(c) if !s.starts_with('-') => Some(c),
+        _ => None,
+    };
+    match w.as_slice() {
+        ["create", i] => Some(Command::Create {
+            id: id(i)?,
+            name_keyword: None,
+            name: None,
+        }),
+        ["create", i, "name", n] if !n.starts_with('-') && validate_name(n).is_ok() => {
+            Some(Command::Create {
+                id: id(i)?,
+                name_keyword: Some("name".into()),
+                name: Some(n.to_string()),
+            })
+        }
+        ["delete" | "del", c] => Some(Command::Delete {
+            ctx: ctx(c)?,
+            force: false,
+        }),
+        ["delete" | "del", c, "-f" | "--force"] => Some(Command::Delete {
+            ctx: ctx(c)?,
+            force: true,
+        }),
+        _ => None,
     }
 }
 
@@ -117,7 +184,11 @@ fn first_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::ContextRef;
+    use clap::Parser;
+
+    fn parse_command(words: &[String]) -> Result<(Command, bool), String> {
+        LineParser::default().parse(words)
+    }
 
     fn words(s: &str) -> Vec<String> {
         split_words(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
@@ -210,5 +281,59 @@ mod tests {
         assert!(p("exec 1 -- true").unwrap_err().contains("not allowed"));
         assert!(p("-b x").unwrap_err().contains("not allowed"));
         assert!(p("-j").unwrap_err().contains("no command"));
+        // One parser for many lines.
+        let mut lp = LineParser::default();
+        for _ in 0..3 {
+            assert!(lp.parse(&words("cr 5")).is_ok());
+            assert!(lp.parse(&words("cr x")).is_err());
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_clap() {
+        for line in [
+            "create 7",
+            "create 0x7fffffff",
+            "create 7 name blue",
+            "create 7 name a-b.c_d",
+            "delete 7",
+            "del blue",
+            "delete 0x10 -f",
+            "del blue --force",
+            "delete 0",
+            "create 0",
+        ] {
+            let w = words(line);
+            let fast = fast_path(&w).unwrap_or_else(|| panic!("{line}: no fast path"));
+            let cli =
+                Cli::try_parse_from(std::iter::once("vrctl").chain(w.iter().map(String::as_str)))
+                    .unwrap();
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{:?}", cli.command.unwrap()),
+                "{line}"
+            );
+        }
+        // Everything else goes to clap, which has the messages.
+        for line in [
+            "create",
+            "create 0x80000000",
+            "create blue",
+            "create 1x",
+            "create 7 name 9x",
+            "create 7 name",
+            "create 7 nam x",
+            "create 7 name a b",
+            "create -j 7",
+            "delete",
+            "delete -f",
+            "delete -1",
+            "delete 7 -j",
+            "delete a/b",
+            "cr 7",
+            "show 7",
+        ] {
+            assert!(fast_path(&words(line)).is_none(), "{line}");
+        }
     }
 }

@@ -83,11 +83,11 @@ fn run_batch(file: &str, force: bool, json: bool) -> i32 {
         }
     };
     let mut session = Session::default();
+    let mut parser = batch::LineParser::default();
     let mut status = 0;
     for line in batch::read_lines(input) {
         let result = line.map_err(|(n, msg)| (n, msg, 1)).and_then(|l| {
-            let (command, line_json) =
-                batch::parse_command(&l.words).map_err(|msg| (l.number, msg, 1))?;
+            let (command, line_json) = parser.parse(&l.words).map_err(|msg| (l.number, msg, 1))?;
             run(command, json || line_json, &mut session)
                 .map_err(|e| (l.number, e.to_string(), e.exit_code()))
         });
