@@ -142,9 +142,33 @@ def build(samples, info):
         if r:
             r["target"] = "<= 1 KB (1024 bytes) per empty context"
             r["met"] = r["ours"] <= 1024
-    for name in sorted(samples):
+    for name in sorted(samples, key=lambda n: (len(n), n)):
         if name.startswith("list_empty_"):
-            rep.add(name, "ms", name, ms)
+            r = rep.add(name, "ms", name, ms)
+            if r and int(name.rsplit("_", 1)[1]) >= 65536:
+                r["target"] = "<= 1000 ms"
+                r["met"] = r["ours"] <= 1000
+    steps = sorted(int(k) for k in samples.get("scale_create", {}))
+    prev = 0
+    for st in steps:
+        for b in ("scale_create", "scale_delete"):
+            vals = [per_obj_us(v, c) for v, c in samples.get(b, {}).get(str(st), [])]
+            if vals:
+                rep.results.append({
+                    "benchmark": f"{b}_{st}", "unit": "us per context",
+                    "ours": rnd(statistics.median(vals)), "baseline": {},
+                    "spread": {"ours": {"min": rnd(min(vals)), "max": rnd(max(vals)), "n": len(vals)}},
+                    "better": "lower",
+                    "note": f"the batch of contexts {prev + 1}..{st} (empty contexts)"})
+        for b in ("memory_per_context_scale", "slab_per_context_scale"):
+            vals = [per_obj_bytes(v, c) for v, c in samples.get(b, {}).get(str(st), [])]
+            if vals:
+                rep.results.append({
+                    "benchmark": f"{b}_{st}", "unit": "bytes per context",
+                    "ours": rnd(statistics.median(vals)), "baseline": {},
+                    "spread": {"ours": {"min": rnd(min(vals)), "max": rnd(max(vals)), "n": len(vals)}},
+                    "better": "lower", "note": f"{st} empty contexts alive"})
+        prev = st
     # Lookup curve.
     points = sorted(int(n.split("_")[1]) for n in samples if n.startswith("lookup_"))
     for pt in points:
@@ -246,13 +270,14 @@ def markdown(results, info):
     if grows:
         lines += ["", "Building the lookup setup (ns per step, for the whole range):", ""]
         lines += [f"- {g}" for g in grows]
-    lines += ["", "Plots: create_delete.svg, memory.svg, lookup.svg, list.svg, datapath.svg.", ""]
+    lines += ["", "Plots: create_delete.svg, memory.svg, scale.svg, lookup.svg, list.svg, "
+              "memory_curve.svg, datapath.svg.", ""]
     return "\n".join(lines)
 
 
 # --- SVG -------------------------------------------------------------------
 
-COLORS = {"ours": "#1f77b4", "netns": "#d62728", "vrf": "#ff7f0e", "no_module": "#2ca02c",
+COLORS = {"create": "#1f77b4", "delete": "#d62728", "ours": "#1f77b4", "netns": "#d62728", "vrf": "#ff7f0e", "no_module": "#2ca02c",
           "ctx0_module_loaded": "#9467bd", "one_context": "#7f7f7f", "many": "#1f77b4"}
 
 
@@ -432,6 +457,15 @@ def plots(results):
     if len(mem) > 1:
         out["memory_curve.svg"] = line_chart({"ours": mem}, "MemAvailable used per context (with interface and socket)",
                                              "contexts", "bytes per context")
+    cr = [(int(r["benchmark"].rsplit("_", 1)[1]), r["ours"], None, None) for r in results
+          if r["benchmark"].startswith("scale_create_")]
+    de = [(int(r["benchmark"].rsplit("_", 1)[1]), r["ours"], None, None) for r in results
+          if r["benchmark"].startswith("scale_delete_")]
+    if cr:
+        out["scale.svg"] = line_chart({"create": cr, "delete": de},
+                                      "Create / delete batches of empty contexts",
+                                      "contexts alive at the end of the batch",
+                                      "microseconds per context", logy=True)
     groups = []
     for b in ("udp_rr", "tcp_stream"):
         r = by.get(b)

@@ -17,7 +17,8 @@
 #   BENCH_RR_SECS=2        seconds per request/response run
 #   BENCH_DP_REPS=5        datapath rounds (4 setups each, order alternating)
 #   BENCH_TCP_SECS=4       seconds per iperf3 run
-#   BENCH_PHASES="create datapath lookup"
+#   BENCH_SCALE="16384 32768 65536"  scale phase: empty contexts alive at each step
+#   BENCH_PHASES="create scale datapath lookup"
 #   BENCH_MEM=6144         guest memory, MB
 #   BENCH_TIMEOUT=2400     seconds for the whole guest run
 #   BENCH_REPORT_ONLY=1    only rerun the report on build/bench/console.log
@@ -26,7 +27,7 @@
 OUT=$BUILD/bench
 : "${BENCH_N:=10000}" "${BENCH_REPS:=3}" "${BENCH_LOOKUP:=1 16 256 4096 65536}"
 : "${BENCH_LOOKUP_REPS:=3}" "${BENCH_RR_SECS:=2}" "${BENCH_DP_REPS:=5}" "${BENCH_TCP_SECS:=4}"
-: "${BENCH_PHASES:=create datapath lookup}" "${BENCH_MEM:=6144}" "${BENCH_TIMEOUT:=2400}"
+: "${BENCH_SCALE:=16384 32768 65536}" "${BENCH_PHASES:=create scale datapath lookup}" "${BENCH_MEM:=6144}" "${BENCH_TIMEOUT:=2400}"
 
 if [ -z "${BENCH_REPORT_ONLY:-}" ]; then
 	start=$(date +%s)
@@ -47,7 +48,7 @@ if [ -z "${BENCH_REPORT_ONLY:-}" ]; then
 
 	rm -rf "$OUT" && mkdir -p "$OUT/files"
 	for v in BENCH_N BENCH_REPS BENCH_LOOKUP BENCH_LOOKUP_REPS BENCH_RR_SECS BENCH_DP_REPS \
-		BENCH_TCP_SECS BENCH_PHASES; do
+		BENCH_TCP_SECS BENCH_SCALE BENCH_PHASES; do
 		printf '%s="%s"\n' "$v" "${!v}"
 	done >"$OUT/files/params"
 	echo "bench: booting one guest (${BENCH_MEM} MB); parameters:"

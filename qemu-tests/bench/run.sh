@@ -12,7 +12,8 @@
 #   BENCH_RR_SECS      seconds per request/response run
 #   BENCH_DP_REPS      datapath rounds (udp_rr and tcp_stream, 4 setups each)
 #   BENCH_TCP_SECS     seconds per iperf3 run
-#   BENCH_PHASES       which phases to run (create lookup datapath)
+#   BENCH_SCALE        steps (contexts alive) of the scale phase
+#   BENCH_PHASES       which phases to run (create scale datapath lookup)
 . /usr/lib/vrctx/lib.sh
 
 BENCH_N=1000
@@ -22,7 +23,8 @@ BENCH_LOOKUP_REPS=3
 BENCH_RR_SECS=2
 BENCH_DP_REPS=5
 BENCH_TCP_SECS=4
-BENCH_PHASES="create datapath lookup"
+BENCH_SCALE="16384 32768 65536"
+BENCH_PHASES="create scale datapath lookup"
 [ -f "$VRCTX_FILES/params" ] && . "$VRCTX_FILES/params"
 N=$BENCH_N
 P=vrctx-probe
@@ -329,6 +331,37 @@ phase_lookup() {
 		fi
 		say "lookup point $pt done (t=$(elapsed)s)"
 	done
+}
+
+# --- scale: empty contexts created and deleted in batches -------------------
+# Contexts 1..S for each S of BENCH_SCALE in turn, each batch timed, with the
+# memory used so far and a listing at every step; then deleted in the same
+# batches, newest first.
+phase_scale() {
+	say "scale: steps $BENCH_SCALE (t=$(elapsed)s)"
+	settle
+	m0=$(mem)
+	have=0
+	for st in $BENCH_SCALE; do
+		seq $((have + 1)) "$st" | awk '{ print "create " $1 }' >$B/sc.$st
+		_c=$(timed $B/sc.$st "" vrctl -b -) || fail "timing"
+		emit sample scale_create "$st" "$_c" $((st - have))
+		m1=$(mem)
+		mem_sample "$st" "$m0" "$m1" "$st" _scale
+		_l=$(timed "" "" vrctl list) || fail "timing"
+		emit sample "list_empty_$st" ours "$_l" 1
+		say "scale: $st contexts (t=$(elapsed)s)"
+		eval "prev_$st=$have"
+		have=$st
+	done
+	for st in $(echo $BENCH_SCALE | tr ' ' '\n' | sort -rn); do
+		eval "lo=\$((prev_$st + 1))"
+		seq "$lo" "$st" | awk '{ print "delete " $1 }' >$B/sd.$st
+		_d=$(timed $B/sd.$st "" vrctl -b -) || fail "timing"
+		emit sample scale_delete "$st" "$_d" $((st - lo + 1))
+	done
+	[ "$(vrctl list | wc -l)" = 2 ] || fail "contexts left after the scale phase"
+	say "scale done (t=$(elapsed)s)"
 }
 
 for ph in $BENCH_PHASES; do
