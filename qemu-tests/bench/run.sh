@@ -223,7 +223,7 @@ dp_run() { # SIDE
 	if [ "$1" = vrf ] && [ -z "$_b" ]; then
 		return
 	fi
-	_t=$($_x iperf3 -c "$_a" $_b -t "$BENCH_TCP_SECS" -f m 2>&1) || fail "iperf3 $1: $_t"
+	_t=$($_x iperf3 -c "$_a" $_b -t "$BENCH_TCP_SECS" -O 1 -f m 2>&1) || fail "iperf3 $1: $_t"
 	_m=$(echo "$_t" | awk '/receiver/ { print $7 }')
 	[ -n "$_m" ] || fail "iperf3 $1: no receiver line: $_t"
 	emit sample tcp_stream "$1" "$_m"
