@@ -1,11 +1,65 @@
 #!/usr/bin/env bash
-# make bench: builds the lean kernel (no debugging aids; NET_NS and NET_VRF as
-# the baselines) and its modules. The measurements themselves (ratios against
-# netns, Linux VRF and the kernel without our modules, measured in the same
-# run) are not written yet: this script says so instead of printing numbers.
+# make bench: VR contexts against network namespaces, Linux VRF and the
+# kernel without the vrctx module, measured in one guest in one boot.
+#
+# Builds the lean kernel (no debugging aids; NET_NS and NET_VRF as the
+# baselines), its modules, vrctl/vrctx-probe and the lean initramfs; boots
+# one VM (BENCH_MEM MB, one vCPU under TCG) running qemu-tests/bench/run.sh;
+# then scripts/bench-report.py turns the console's @@BENCH lines into
+# build/bench/results.json, results.md and *.svg.
+#
+# Knobs (environment), defaults sized so that the guest part stays within
+# about 20 minutes under TCG on the reference machine:
+#   BENCH_N=10000          objects per create/delete/memory round
+#   BENCH_REPS=3           create/delete rounds (order of the sides rotates)
+#   BENCH_LOOKUP="1 16 256 4096 65536"  contexts alive at each lookup point
+#   BENCH_LOOKUP_REPS=3    alternating request/response runs per point
+#   BENCH_RR_SECS=2        seconds per request/response run
+#   BENCH_DP_REPS=5        datapath rounds (4 setups each, order alternating)
+#   BENCH_TCP_SECS=4       seconds per iperf3 run
+#   BENCH_SCALE="16384 32768 65536"  scale phase: empty contexts alive at each step
+#   BENCH_PHASES="create scale datapath lookup"
+#   BENCH_MEM=6144         guest memory, MB
+#   BENCH_TIMEOUT=2400     seconds for the whole guest run
+#   BENCH_REPORT_ONLY=1    only rerun the report on build/bench/console.log
+#   KBUILD_LOCK=FILE       hold flock(FILE) while the kernel is (re)built
 . "$(dirname "$0")/common.sh"
-"$TOP/scripts/deps.sh" >/dev/null
-"$TOP/scripts/kernel.sh" lean
-"$TOP/scripts/modules.sh" lean
-echo "bench: the lean kernel and modules are built (build/kernel-lean, build/modules-lean);"
-echo "bench: no benchmark is implemented yet, so there are no figures to report."
+OUT=$BUILD/bench
+: "${BENCH_N:=10000}" "${BENCH_REPS:=3}" "${BENCH_LOOKUP:=1 16 256 4096 65536}"
+: "${BENCH_LOOKUP_REPS:=3}" "${BENCH_RR_SECS:=2}" "${BENCH_DP_REPS:=5}" "${BENCH_TCP_SECS:=4}"
+: "${BENCH_SCALE:=16384 32768 65536}" "${BENCH_PHASES:=create scale datapath lookup}" "${BENCH_MEM:=6144}" "${BENCH_TIMEOUT:=2400}"
+
+if [ -z "${BENCH_REPORT_ONLY:-}" ]; then
+	start=$(date +%s)
+	"$TOP/scripts/deps.sh" >/dev/null
+	if [ -n "${KBUILD_LOCK:-}" ]; then
+		flock "$KBUILD_LOCK" "$TOP/scripts/kernel.sh" lean
+	else
+		"$TOP/scripts/kernel.sh" lean
+	fi
+	"$TOP/scripts/modules.sh" lean
+	(cd "$TOP" && RUSTFLAGS='-C target-feature=+crt-static' cargo build -q --release --locked \
+		--target x86_64-unknown-linux-gnu -p vrctl -p vrctx-probe)
+	(cd "$TOP" && cargo build -q --release --locked -p vrctx-qemu-runner)
+	"$TOP/scripts/guest-userland.sh"
+	"$TOP/scripts/mkinitramfs.sh" lean
+	built=$(date +%s)
+	echo "bench: build steps took $((built - start)) s"
+
+	rm -rf "$OUT" && mkdir -p "$OUT/files"
+	for v in BENCH_N BENCH_REPS BENCH_LOOKUP BENCH_LOOKUP_REPS BENCH_RR_SECS BENCH_DP_REPS \
+		BENCH_TCP_SECS BENCH_SCALE BENCH_PHASES; do
+		printf '%s="%s"\n' "$v" "${!v}"
+	done >"$OUT/files/params"
+	echo "bench: booting one guest (${BENCH_MEM} MB); parameters:"
+	sed 's/^/bench:   /' "$OUT/files/params"
+	set +e
+	"$TOP/target/release/vmrun" run --kernel "$BUILD/kernel-lean/arch/x86/boot/bzImage" \
+		--initrd "$BUILD/initramfs-lean.cpio.gz" --mem "$BENCH_MEM" --timeout "$BENCH_TIMEOUT" \
+		--files "$OUT/files" "$TOP/qemu-tests/bench/run.sh" 2>&1 | tee "$OUT/console.log"
+	st=${PIPESTATUS[0]}
+	set -e
+	echo "bench: guest run took $(($(date +%s) - built)) s, vmrun status $st"
+fi
+python3 "$TOP/scripts/bench-report.py" "$OUT/console.log" "$OUT"
+[ "${st:-0}" = 0 ] || die "the guest run failed (vmrun status $st; console: $OUT/console.log); the report has what was measured"

@@ -168,12 +168,14 @@ fn copy_contexts(net: &Namespace, from: u32, max: usize, page: &mut Page) -> Res
     Ok(())
 }
 
-/// At most one dump part's worth of contexts of `net`, from id `from` on;
-/// a dump starts with context 0.
+/// Contexts per page of a dump: a context takes at most 68 bytes in a
+/// dump, and a part holds about 4 KiB (up to 32 KiB for a large receive
+/// buffer), so a page fills most of a small part.
+const PAGE: usize = 64;
+
+/// At most [`PAGE`] contexts of `net`, from id `from` on; a dump starts
+/// with context 0.
 fn page_of(net: &Namespace, from: u32) -> Result<Page> {
-    // A context takes at most 68 bytes in a dump; a part holds about 4 KiB
-    // or more.
-    const PAGE: usize = 256;
     let mut page = Page::default();
     if from == DEFAULT {
         page.contexts.push(
@@ -232,10 +234,18 @@ fn create(req: &Request<'_>, net: &Namespace) -> Result {
 
 /// Deletes `c`, which the registry no longer holds afterwards: its sockets
 /// are aborted, its interfaces return to context 0 without addresses, its
-/// table goes.
-fn destroy(net: &Namespace, c: &Context) {
-    net.abort_sockets(c.id);
-    net.evict(c.id);
+/// table goes. `users`, when the caller just counted them under the
+/// registry lock, spares the walks over sockets and interfaces that have
+/// nothing to find: no interface can join meanwhile (assigning holds the
+/// registry), and a socket joining after the count is no different from
+/// one joining after the abort walk.
+fn destroy(net: &Namespace, c: &Context, users: Option<Users>) {
+    if users.is_none_or(|u| u.sockets != 0) {
+        net.abort_sockets(c.id);
+    }
+    if users.is_none_or(|u| u.ifaces != 0) {
+        net.evict(c.id);
+    }
     net.unpublish(c.id);
 }
 
@@ -243,7 +253,8 @@ fn delete(req: &Request<'_>, net: &Namespace) -> Result {
     let sel = selector(req).map_err(|r| refuse(req, r))?;
     let mut reg = REGISTRY.lock();
     let ctx = *reg.find(net.key(), sel).map_err(|r| refuse(req, r))?;
-    if net.users(ctx.id)?.any() && req.get(FORCE).is_none() {
+    let users = net.users(ctx.id)?;
+    if users.any() && req.get(FORCE).is_none() {
         return Err(refuse(
             req,
             Refusal::new(
@@ -252,7 +263,7 @@ fn delete(req: &Request<'_>, net: &Namespace) -> Result {
             ),
         ));
     }
-    destroy(net, &ctx);
+    destroy(net, &ctx, Some(users));
     reg.remove(net.key(), ctx.id);
     event(&reg, net, CMD_DEL, &ctx);
     Ok(())
@@ -305,17 +316,29 @@ impl Commands for Vrctx {
         let net = dump.net();
         // The cursor is the next id to dump. Take a page of contexts from
         // the registry and count their users without holding it, so that
-        // listing never stalls creating or deleting.
-        let from = u32::try_from(dump.cursor()).map_err(|_| EINVAL)?;
-        let page = page_of(net, from)?;
-        let mut users = KVec::new();
-        net.users_of(&page.ids, &mut users)?;
-        for (ctx, u) in page.contexts.iter().zip(users.iter()) {
-            if !dump.entry(CMD_GET, |a| put_context(a, ctx, Some(*u)))? {
+        // listing never stalls creating or deleting; pages follow each
+        // other until the part is full, so a page is about what one part
+        // holds whatever the requester's buffer, and little is counted
+        // for nothing.
+        loop {
+            let from = u32::try_from(dump.cursor()).map_err(|_| EINVAL)?;
+            let page = page_of(net, from)?;
+            if page.ids.is_empty() {
                 break;
             }
-            // CAST: Context ids fit in a `usize`.
-            dump.set_cursor(ctx.id as usize + 1);
+            let mut users = KVec::new();
+            net.users_of(&page.ids, &mut users)?;
+            for (ctx, u) in page.contexts.iter().zip(users.iter()) {
+                if !dump.entry(CMD_GET, |a| put_context(a, ctx, Some(*u)))? {
+                    return Ok(());
+                }
+                // CAST: Context ids fit in a `usize`.
+                dump.set_cursor(ctx.id as usize + 1);
+            }
+            // A short page is the last one.
+            if page.ids.len() < PAGE {
+                break;
+            }
         }
         Ok(())
     }
@@ -362,7 +385,7 @@ impl pernet::Operations for Vrctx {
         let mut reg = REGISTRY.lock();
         while let Some(id) = reg.first_of(net.key()) {
             if let Some(ctx) = reg.remove(net.key(), id) {
-                destroy(net, &ctx);
+                destroy(net, &ctx, None);
             }
         }
     }

@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 
 use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::uapi;
 
 /// The default context; it always exists and cannot be created or deleted.
@@ -82,8 +83,9 @@ pub(crate) fn check_name(name: &[u8]) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// A context name, stored inline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A context name, stored inline. Ordered by its bytes (those after the
+/// name are zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Name {
     bytes: [u8; NAME_MAX + 1],
     len: u8,
@@ -140,22 +142,30 @@ pub(crate) enum Selector<'a> {
     Name(&'a [u8]),
 }
 
+/// The registry's indexes: contexts by namespace and id, and the ids of
+/// named contexts by namespace and name. Red-black trees, so that creating,
+/// finding and deleting a context costs O(log n) whatever the order, and a
+/// dump page starts at its id without a scan.
+struct Trees {
+    contexts: RBTree<(NetKey, u32), Context>,
+    names: RBTree<(NetKey, Name), u32>,
+}
+
 /// Every context of every network namespace, ordered by namespace and id.
 pub(crate) struct Registry {
-    contexts: KVec<Context>,
+    // `None` until the first insertion: the registry lives in a static,
+    // whose initialiser must be `const`, and `RBTree::new` is not.
+    trees: Option<Trees>,
 }
 
 impl Registry {
     /// An empty registry.
     pub(crate) const fn new() -> Self {
-        Registry {
-            contexts: KVec::new(),
-        }
+        Registry { trees: None }
     }
 
-    fn position(&self, net: NetKey, id: u32) -> core::result::Result<usize, usize> {
-        self.contexts
-            .binary_search_by(|c| (c.net, c.id).cmp(&(net, id)))
+    fn get(&self, net: NetKey, id: u32) -> Option<&Context> {
+        self.trees.as_ref()?.contexts.get(&(net, id))
     }
 
     /// The context `sel` names in `net`.
@@ -166,13 +176,14 @@ impl Registry {
             }
             Selector::Id(id) => {
                 check_id(id)?;
-                self.position(net, id).ok().map(|i| &self.contexts[i])
+                self.get(net, id)
             }
             Selector::Name(name) => {
-                check_name(name)?;
-                self.contexts
-                    .iter()
-                    .find(|c| c.net == net && c.name.is_some_and(|n| n.as_bytes() == name))
+                let name = Name::new(name)?;
+                self.trees
+                    .as_ref()
+                    .and_then(|t| t.names.get(&(net, name)))
+                    .and_then(|&id| self.get(net, id))
             }
         };
         found.ok_or(Refusal::new(ENOENT, c"No such context"))
@@ -190,7 +201,7 @@ impl Registry {
         }
         check_id(id)?;
         let name = name.map(Name::new).transpose()?;
-        if self.position(net, id).is_ok() {
+        if self.get(net, id).is_some() {
             return Err(Refusal::new(EEXIST, c"Context exists"));
         }
         if let Some(n) = name {
@@ -203,41 +214,67 @@ impl Registry {
 
     /// Adds a context checked with [`Registry::check_new`].
     pub(crate) fn insert(&mut self, ctx: Context) -> Result<(), Refusal> {
-        let at = match self.position(ctx.net, ctx.id) {
-            Ok(_) => return Err(Refusal::new(EEXIST, c"Context exists")),
-            Err(at) => at,
-        };
         const NOMEM: Refusal = Refusal::new(ENOMEM, c"Out of memory");
-        self.contexts.reserve(1, GFP_KERNEL).map_err(|_| NOMEM)?;
-        self.contexts
-            .insert_within_capacity(at, ctx)
-            .map_err(|_| NOMEM)
+        if self.get(ctx.net, ctx.id).is_some() {
+            return Err(Refusal::new(EEXIST, c"Context exists"));
+        }
+        // Every allocation first, so that a failure changes nothing.
+        let node = RBTreeNode::new((ctx.net, ctx.id), ctx, GFP_KERNEL).map_err(|_| NOMEM)?;
+        let name_node = ctx
+            .name
+            .map(|n| RBTreeNode::new((ctx.net, n), ctx.id, GFP_KERNEL))
+            .transpose()
+            .map_err(|_| NOMEM)?;
+        let trees = self.trees.get_or_insert_with(|| Trees {
+            contexts: RBTree::new(),
+            names: RBTree::new(),
+        });
+        trees.contexts.insert(node);
+        if let Some(n) = name_node {
+            trees.names.insert(n);
+        }
+        Ok(())
     }
 
     /// Removes context `id` of `net`.
     pub(crate) fn remove(&mut self, net: NetKey, id: u32) -> Option<Context> {
-        let at = self.position(net, id).ok()?;
-        self.contexts.remove(at).ok()
+        let trees = self.trees.as_mut()?;
+        let ctx = trees.contexts.remove(&(net, id))?;
+        if let Some(n) = ctx.name {
+            trees.names.remove(&(net, n));
+        }
+        Some(ctx)
+    }
+
+    /// The first context of `net` with an id of at least `from`.
+    fn next_of(&self, net: NetKey, from: u32) -> Option<&Context> {
+        let trees = self.trees.as_ref()?;
+        let key = *trees.contexts.cursor_lower_bound(&(net, from))?.current().0;
+        if key.0 != net {
+            return None;
+        }
+        trees.contexts.get(&key)
     }
 
     /// The contexts of `net`, by id.
+    #[cfg_attr(not(CONFIG_KUNIT = "y"), expect(dead_code))]
     pub(crate) fn of_net(&self, net: NetKey) -> impl Iterator<Item = &Context> {
-        self.contexts.iter().filter(move |c| c.net == net)
+        self.of_net_from(net, 0)
     }
 
-    /// The contexts of `net` with ids from `from` on, by id.
+    /// The contexts of `net` with ids from `from` on, by id: O(log n) each.
     pub(crate) fn of_net_from(&self, net: NetKey, from: u32) -> impl Iterator<Item = &Context> {
-        let start = match self.position(net, from) {
-            Ok(i) | Err(i) => i,
-        };
-        self.contexts[start..]
-            .iter()
-            .take_while(move |c| c.net == net)
+        let mut next = Some(from);
+        core::iter::from_fn(move || {
+            let c = self.next_of(net, next?)?;
+            next = c.id.checked_add(1);
+            Some(c)
+        })
     }
 
     /// The lowest id of the contexts of `net`, if it has any.
     pub(crate) fn first_of(&self, net: NetKey) -> Option<u32> {
-        self.of_net(net).next().map(|c| c.id)
+        self.next_of(net, 0).map(|c| c.id)
     }
 }
 
@@ -338,5 +375,34 @@ mod tests {
         assert!(r.remove(B, 5).is_some());
         assert_eq!(r.first_of(B), None);
         assert_eq!(r.of_net(A).count(), 1);
+        // A removed context's name is free again.
+        assert!(add(&mut r, A, 9, Some(b"red")).is_ok());
+        assert_eq!(r.find(A, Selector::Name(b"red")).unwrap().id, 9);
+    }
+
+    #[test]
+    fn pages() {
+        let mut r = Registry::new();
+        assert_eq!(r.first_of(A), None);
+        assert_eq!(r.of_net_from(A, 0).count(), 0);
+        // Out of order, across namespaces.
+        for id in [40, 7, 1000, 1, 8, 0x7fff_ffff] {
+            assert!(add(&mut r, A, id, None).is_ok());
+            assert!(add(&mut r, B, id / 2 + 1, None).is_ok());
+        }
+        let from = |f: u32, n: usize| {
+            let mut v = KVec::new();
+            for c in r.of_net_from(A, f).take(n) {
+                v.push(c.id, GFP_KERNEL).unwrap();
+            }
+            v
+        };
+        assert_eq!(&from(0, 100)[..], &[1, 7, 8, 40, 1000, 0x7fff_ffff]);
+        assert_eq!(&from(8, 2)[..], &[8, 40]);
+        assert_eq!(&from(41, 100)[..], &[1000, 0x7fff_ffff]);
+        assert_eq!(from(0x7fff_ffff, 100).len(), 1);
+        assert_eq!(r.first_of(B), Some(1));
+        assert!(r.remove(A, 1).is_some());
+        assert_eq!(r.first_of(A), Some(7));
     }
 }

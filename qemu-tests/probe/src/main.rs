@@ -20,12 +20,14 @@
 //! vrctx-probe seal CMD ...       # the seal tests' socket operations (seal.rs)
 //! vrctx-probe icmp send|hold ... # crafted ICMP errors and the sockets they
 //!                               # reach (icmperr.rs)
+//! vrctx-probe bench CMD ...      # make bench's timers and UDP helpers (bench.rs)
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
 use std::process::ExitCode;
 use vrctx_uapi::IP_VRCTX;
 
+mod bench;
 mod bindtest;
 mod errno;
 mod genl;
@@ -423,6 +425,7 @@ fn main() -> ExitCode {
         Some("ephemeral") => return bindtest::ephemeral_cmd(&args[1..]),
         Some("seal") => return seal::main(&args[1..]),
         Some("icmp") => return icmperr::main(&args[1..]),
+        Some("bench") => return bench::main(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {

@@ -98,7 +98,8 @@ Examples:
   ip route add default via 10.0.0.1 table 0x80000007
   vrctl exec blue -- ping 10.0.0.1
   vrctl -j list                   all contexts, as JSON
-  vrctl delete blue --force";
+  vrctl delete blue --force
+  vrctl -batch cmds.txt           one command per line (\"-\" = stdin), one socket";
 
 /// Control virtual router contexts (vrctx).
 #[derive(Debug, Parser)]
@@ -115,8 +116,53 @@ pub struct Cli {
     #[arg(short = 'j', long = "json", global = true)]
     pub json: bool,
 
+    /// Run the commands in FILE ("-" = stdin), one per line, over one
+    /// netlink socket (also `-batch FILE`, as ip(8))
+    #[arg(short = 'b', long = "batch", value_name = "FILE")]
+    pub batch: Option<String>,
+
+    /// With --batch: go on after a failing line (also `-force`)
+    #[arg(long = "force", requires = "batch")]
+    pub force: bool,
+
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+/// ip(8) spells its global options with one dash (`-batch FILE`,
+/// `-force`): before the command word, those become clap's `--batch` and
+/// `--force` (clap would read `-batch` as `-b atch`).
+pub fn iproute_style_args<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
+    let mut out: Vec<OsString> = Vec::new();
+    let mut options = true;
+    let mut value_next = false;
+    for (i, a) in args.into_iter().enumerate() {
+        if i == 0 || !options {
+            out.push(a);
+            continue;
+        }
+        if value_next {
+            value_next = false;
+            out.push(a);
+            continue;
+        }
+        match a.to_str() {
+            Some("-batch") | Some("--batch") | Some("-b") => {
+                value_next = true;
+                out.push("--batch".into());
+            }
+            Some("-force") => out.push("--force".into()),
+            Some(s) => {
+                options = s.starts_with('-') && s != "--";
+                out.push(a);
+            }
+            None => {
+                options = false;
+                out.push(a);
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, Subcommand)]
@@ -276,6 +322,7 @@ mod tests {
         parse(args)
             .unwrap_or_else(|e| panic!("{args:?}: {e}"))
             .command
+            .expect("a command")
     }
 
     fn err(args: &[&str]) -> String {
@@ -486,6 +533,40 @@ mod tests {
         // No command at all: usage on stderr, an error.
         let e = parse(&[]).unwrap_err();
         assert!(e.use_stderr());
+    }
+
+    #[test]
+    fn batch_options_in_ip_style() {
+        let conv = |a: &[&str]| {
+            iproute_style_args(
+                std::iter::once("vrctl")
+                    .chain(a.iter().copied())
+                    .map(OsString::from),
+            )
+            .into_iter()
+            .skip(1)
+            .map(|s| s.into_string().unwrap())
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(conv(&["-batch", "f"]), ["--batch", "f"]);
+        assert_eq!(conv(&["-force", "-b", "-"]), ["--force", "--batch", "-"]);
+        assert_eq!(
+            conv(&["-j", "-batch", "-force"]),
+            ["-j", "--batch", "-force"]
+        );
+        // After the command word nothing changes.
+        assert_eq!(conv(&["delete", "1", "-force"]), ["delete", "1", "-force"]);
+        assert_eq!(conv(&["exec", "1", "-batch"]), ["exec", "1", "-batch"]);
+        let cli = Cli::try_parse_from(iproute_style_args(
+            ["vrctl", "-batch", "cmds", "-force"].map(OsString::from),
+        ))
+        .unwrap();
+        assert_eq!(cli.batch.as_deref(), Some("cmds"));
+        assert!(cli.force && cli.command.is_none());
+        assert!(
+            parse(&["--force", "list"]).is_err(),
+            "--force needs --batch"
+        );
     }
 
     #[test]

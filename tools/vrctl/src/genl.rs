@@ -30,6 +30,8 @@ const CTRL_ATTR_MCAST_GRP_ID: u16 = 2;
 const NLMSGERR_ATTR_MSG: u16 = 1;
 /// Size of `struct nlmsghdr`.
 const NLMSG_HDRLEN: usize = 16;
+/// Size of `struct genlmsghdr`.
+const GENL_HDRLEN: usize = 4;
 
 /// A request failed, before it is given a context (see `vrctx::fail`).
 #[derive(Debug)]
@@ -316,11 +318,67 @@ impl GenlSocket {
     }
 
     /// A dump request: returns every message of the dump.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "vrctx's list uses dump_each; kept for small dumps"
+        )
+    )]
     pub fn dump<F>(&mut self, family: u16, payload: F) -> Result<Vec<F>, NlError>
     where
         F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
     {
         self.transact(family, payload, NLM_F_REQUEST | NLM_F_DUMP)
+    }
+
+    /// A dump request whose data messages go to `each` undecoded (their
+    /// attributes, after the generic netlink header): a dump of many
+    /// entries skips building a typed message per entry. Errors and the
+    /// end of the dump are handled as in [`GenlSocket::dump`].
+    pub fn dump_each<F>(
+        &mut self,
+        family: u16,
+        payload: F,
+        mut each: impl FnMut(&[u8]) -> Result<(), NlError>,
+    ) -> Result<(), NlError>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
+    {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let req = encode(family, payload, NLM_F_REQUEST | NLM_F_DUMP, seq);
+        let sent = self.sock.send(&req, 0)?;
+        if sent != req.len() {
+            return Err(NlError::Io(io::Error::other("short netlink send")));
+        }
+        loop {
+            let (buf, _) = self.sock.recv_from_full()?;
+            let mut off = 0;
+            while off + NLMSG_HDRLEN <= buf.len() {
+                let nl = NetlinkBuffer::new_checked(&buf[off..])?;
+                let len = nl.length() as usize;
+                if len < NLMSG_HDRLEN || off + len > buf.len() {
+                    return Err(NlError::Decode(format!("netlink message of length {len}")));
+                }
+                let msg = &buf[off..off + len];
+                off += (len + 3) & !3;
+                if nl.sequence_number() != seq {
+                    continue;
+                }
+                if nl.message_type() == family {
+                    let attrs = msg.get(NLMSG_HDRLEN + GENL_HDRLEN..).ok_or_else(|| {
+                        NlError::Decode("generic netlink message without a header".into())
+                    })?;
+                    each(attrs)?;
+                } else {
+                    let parsed = NetlinkMessage::<GenlMessage<F>>::deserialize(msg)?;
+                    if absorb(vec![parsed], seq, &mut Vec::new())? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
     }
 
     fn transact<F>(&mut self, family: u16, payload: F, flags: u16) -> Result<Vec<F>, NlError>

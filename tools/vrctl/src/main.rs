@@ -5,6 +5,7 @@
 //! the kernel or the system reported. Errors go to stderr as
 //! `vrctl: <object>: <reason>`. See docs/vrctl.md.
 
+mod batch;
 mod cli;
 mod error;
 mod genl;
@@ -13,7 +14,8 @@ mod procfs;
 mod vrctx;
 
 use std::ffi::{CString, OsString};
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 
@@ -25,17 +27,79 @@ use crate::output::Identity;
 use crate::vrctx::{fail, Vrctx, VrctxMessage};
 
 fn main() {
-    let code = match Cli::try_parse() {
-        Ok(cli) => match run(cli) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("vrctl: {e}");
-                e.exit_code()
+    let args = cli::iproute_style_args(std::env::args_os());
+    let code = match Cli::try_parse_from(args) {
+        Ok(cli) => match (cli.batch, cli.command) {
+            (Some(_), Some(_)) => {
+                eprintln!("vrctl: -batch takes its commands from FILE, not from the command line");
+                1
+            }
+            (Some(file), None) => run_batch(&file, cli.force, cli.json),
+            (None, Some(command)) => match run(command, cli.json, &mut Session::default()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("vrctl: {e}");
+                    e.exit_code()
+                }
+            },
+            (None, None) => {
+                eprintln!("vrctl: no command given (see vrctl --help)");
+                1
             }
         },
         Err(e) => report_clap(&e),
     };
     std::process::exit(code);
+}
+
+/// The one generic netlink socket of a run, opened when first needed.
+#[derive(Default)]
+struct Session {
+    vrctx: Option<Vrctx>,
+}
+
+impl Session {
+    fn vrctx(&mut self, what: &str) -> Result<&mut Vrctx> {
+        if self.vrctx.is_none() {
+            self.vrctx = Some(Vrctx::connect(what)?);
+        }
+        Ok(self.vrctx.as_mut().expect("just connected"))
+    }
+}
+
+/// `-batch FILE`: runs every line over one socket. Stops at the first
+/// failing line with its exit status, naming FILE:LINE; with `force`,
+/// goes on and exits with the highest status of the failed lines.
+fn run_batch(file: &str, force: bool, json: bool) -> i32 {
+    let input: Box<dyn BufRead> = if file == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        match File::open(file) {
+            Ok(f) => Box::new(BufReader::new(f)),
+            Err(e) => {
+                eprintln!("vrctl: {}", Error::system(format!("batch {file}"), e));
+                return 2;
+            }
+        }
+    };
+    let mut session = Session::default();
+    let mut parser = batch::LineParser::default();
+    let mut status = 0;
+    for line in batch::read_lines(input) {
+        let result = line.map_err(|(n, msg)| (n, msg, 1)).and_then(|l| {
+            let (command, line_json) = parser.parse(&l.words).map_err(|msg| (l.number, msg, 1))?;
+            run(command, json || line_json, &mut session)
+                .map_err(|e| (l.number, e.to_string(), e.exit_code()))
+        });
+        if let Err((number, msg, code)) = result {
+            eprintln!("vrctl: {file}:{number}: {msg}");
+            status = status.max(code);
+            if !force {
+                return code;
+            }
+        }
+    }
+    status
 }
 
 /// Prints clap's message; usage errors exit 1 (not clap's 2), help and
@@ -68,26 +132,28 @@ fn emit(text: &str) -> Result<()> {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    let json = cli.json;
-    match cli.command {
+fn run(command: Command, json: bool, session: &mut Session) -> Result<()> {
+    match command {
         Command::Create { id, name, .. } => {
             let what = format!("create {}", ContextRef::Id(id));
-            let mut v = Vrctx::connect(&what)?;
-            v.execute(VrctxMessage::create(id, name.as_deref()))
+            session
+                .vrctx(&what)?
+                .execute(VrctxMessage::create(id, name.as_deref()))
                 .map_err(|e| fail(what, Op::Create, Some(&ContextRef::Id(id)), e))?;
             Ok(())
         }
         Command::Delete { ctx, force } => {
             let what = format!("delete {ctx}");
-            let mut v = Vrctx::connect(&what)?;
-            v.execute(VrctxMessage::delete(&ctx, force))
+            session
+                .vrctx(&what)?
+                .execute(VrctxMessage::delete(&ctx, force))
                 .map_err(|e| fail(what, Op::Delete, Some(&ctx), e))?;
             Ok(())
         }
         Command::List => {
             let what = "list contexts";
-            let all = Vrctx::connect(what)?
+            let all = session
+                .vrctx(what)?
                 .list()
                 .map_err(|e| fail(what.into(), Op::List, None, e))?;
             emit(&if json {
@@ -98,7 +164,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Show { ctx } => {
             let what = format!("show {ctx}");
-            let info = Vrctx::connect(&what)?
+            let info = session
+                .vrctx(&what)?
                 .get(&ctx)
                 .map_err(|e| fail(what, Op::Show, Some(&ctx), e))?;
             emit(&if json {
@@ -110,8 +177,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Assign { ifname, ctx } => {
             let ifindex = ifindex(&ifname)?;
             let what = format!("assign {ifname} to {ctx}");
-            let mut v = Vrctx::connect(&what)?;
-            v.execute(VrctxMessage::assign(ifindex, &ctx))
+            session
+                .vrctx(&what)?
+                .execute(VrctxMessage::assign(ifindex, &ctx))
                 .map_err(|e| fail(what, Op::Assign, Some(&ctx), e))?;
             Ok(())
         }
@@ -121,7 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             let identity = Identity {
                 pid: pid.unwrap_or_else(std::process::id),
                 vrctx,
-                name: name_of(vrctx),
+                name: name_of(vrctx, session),
             };
             emit(&if json {
                 output::json(&identity)
@@ -151,11 +219,12 @@ fn ifindex(ifname: &str) -> Result<u32> {
 }
 
 /// The name of context `id`, if the module is there and the context has one.
-fn name_of(id: u32) -> Option<String> {
+fn name_of(id: u32, session: &mut Session) -> Option<String> {
     if id == 0 {
         return None;
     }
-    Vrctx::connect("identify")
+    session
+        .vrctx("identify")
         .ok()?
         .get(&ContextRef::Id(id))
         .ok()?

@@ -24,53 +24,83 @@ fn opt(v: Option<u32>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
-/// The routing table in text: context 0 uses the normal rules and tables.
-fn table_text(c: &ContextInfo) -> String {
+/// Width of a number in decimal.
+fn digits(mut v: u32) -> usize {
+    let mut n = 1;
+    while v >= 10 {
+        v /= 10;
+        n += 1;
+    }
+    n
+}
+
+fn opt_width(v: Option<u32>) -> usize {
+    v.map_or(1, digits)
+}
+
+fn table_width(c: &ContextInfo) -> usize {
     match c.table {
-        Some(t) => t.to_string(),
-        None if c.id == 0 => "main".to_string(),
-        None => "-".to_string(),
+        Some(t) => digits(t),
+        None if c.id == 0 => 4,
+        None => 1,
     }
 }
 
-/// `vrctl list`: a table with a header line.
+/// `vrctl list`: a table with a header line. Written straight into one
+/// string (no string per cell): a listing may have a million rows.
 pub fn list_text(contexts: &[ContextInfo]) -> String {
+    use std::fmt::Write;
     let header = ["ID", "NAME", "TABLE", "IFACES", "SOCKETS", "TASKS"];
-    let rows: Vec<[String; 6]> = contexts
-        .iter()
-        .map(|c| {
-            [
-                c.id.to_string(),
-                c.name.clone().unwrap_or_else(|| "-".into()),
-                table_text(c),
-                opt(c.interfaces),
-                opt(c.sockets),
-                opt(c.tasks),
-            ]
-        })
-        .collect();
     let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
+    for c in contexts {
+        let cells = [
+            digits(c.id),
+            c.name.as_ref().map_or(1, String::len),
+            table_width(c),
+            opt_width(c.interfaces),
+            opt_width(c.sockets),
+        ];
+        for (w, cell) in widths.iter_mut().zip(cells) {
+            *w = (*w).max(cell);
         }
     }
-    let mut out = String::new();
-    let mut line = |cells: &[&str]| {
-        let mut l = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                l.push_str(cell);
-            } else {
-                l.push_str(&format!("{cell:<w$}  "));
+    let mut out = String::with_capacity((contexts.len() + 1) * (widths.iter().sum::<usize>() + 12));
+    for (i, (h, w)) in header.iter().zip(widths).enumerate() {
+        if i + 1 == header.len() {
+            out.push_str(h);
+        } else {
+            let _ = write!(out, "{h:<w$}  ");
+        }
+    }
+    out.push('\n');
+    let [w_id, w_name, w_table, w_ifaces, w_sockets, _] = widths;
+    let cell = |out: &mut String, v: Option<u32>, w: usize| {
+        let _ = match v {
+            Some(v) => write!(out, "{v:<w$}  "),
+            None => write!(out, "{:<w$}  ", "-"),
+        };
+    };
+    for c in contexts {
+        let _ = write!(out, "{:<w_id$}  ", c.id);
+        let _ = write!(out, "{:<w_name$}  ", c.name.as_deref().unwrap_or("-"));
+        match c.table {
+            Some(t) => {
+                let _ = write!(out, "{t:<w_table$}  ");
+            }
+            None => {
+                let t = if c.id == 0 { "main" } else { "-" };
+                let _ = write!(out, "{t:<w_table$}  ");
             }
         }
-        out.push_str(l.trim_end());
+        cell(&mut out, c.interfaces, w_ifaces);
+        cell(&mut out, c.sockets, w_sockets);
+        match c.tasks {
+            Some(v) => {
+                let _ = write!(out, "{v}");
+            }
+            None => out.push('-'),
+        }
         out.push('\n');
-    };
-    line(&header);
-    for row in &rows {
-        line(&row.each_ref().map(String::as_str));
     }
     out
 }

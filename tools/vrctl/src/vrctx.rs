@@ -81,7 +81,8 @@ impl Nla for VrctxNla {
 impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for VrctxNla {
     fn parse(buf: &NlaBuffer<&'a T>) -> Result<Self, DecodeError> {
         let v = buf.value();
-        let u32_of = |what: &str| parse_u32(v).context(format!("invalid {what}"));
+        // The message is built only on error: a dump decodes many of these.
+        let u32_of = |what: &str| parse_u32(v).map_err(|e| e.context(format!("invalid {what}")));
         Ok(match VrctxAttr::try_from(buf.kind() & NLA_TYPE_MASK) {
             Ok(VrctxAttr::Id) => VrctxNla::Id(u32_of("VRCTX_A_ID")?),
             Ok(VrctxAttr::Name) => VrctxNla::Name(parse_string(v).context("invalid VRCTX_A_NAME")?),
@@ -225,6 +226,41 @@ impl ContextInfo {
         info.id = id.ok_or("context without VRCTX_A_ID")?;
         Ok(info)
     }
+
+    /// Decodes a reply's attributes without building a [`VrctxMessage`]
+    /// (large dumps); the same result as [`ContextInfo::from_message`].
+    pub fn from_attrs(attrs: &[u8]) -> Result<Self, String> {
+        let mut id = None;
+        let mut info = ContextInfo {
+            id: 0,
+            name: None,
+            table: None,
+            interfaces: None,
+            sockets: None,
+            tasks: None,
+        };
+        for nla in NlasIterator::new(attrs) {
+            let nla = nla.map_err(|e| format!("invalid vrctx attributes: {e}"))?;
+            let v = nla.value();
+            let u32_of = |what: &str| parse_u32(v).map_err(|e| format!("invalid {what}: {e}"));
+            match VrctxAttr::try_from(nla.kind() & NLA_TYPE_MASK) {
+                Ok(VrctxAttr::Id) => id = Some(u32_of("VRCTX_A_ID")?),
+                Ok(VrctxAttr::Name) => {
+                    let s = parse_string(v).map_err(|e| format!("invalid VRCTX_A_NAME: {e}"))?;
+                    if !s.is_empty() {
+                        info.name = Some(s);
+                    }
+                }
+                Ok(VrctxAttr::Table) => info.table = Some(u32_of("VRCTX_A_TABLE")?),
+                Ok(VrctxAttr::NIfaces) => info.interfaces = Some(u32_of("VRCTX_A_N_IFACES")?),
+                Ok(VrctxAttr::NSockets) => info.sockets = Some(u32_of("VRCTX_A_N_SOCKETS")?),
+                Ok(VrctxAttr::NTasks) => info.tasks = Some(u32_of("VRCTX_A_N_TASKS")?),
+                _ => {}
+            }
+        }
+        info.id = id.ok_or("context without VRCTX_A_ID")?;
+        Ok(info)
+    }
 }
 
 /// A socket talking to the vrctx family.
@@ -275,10 +311,6 @@ impl Vrctx {
         self.sock.execute(self.family, msg)
     }
 
-    pub fn dump(&mut self, msg: VrctxMessage) -> Result<Vec<VrctxMessage>, NlError> {
-        self.sock.dump(self.family, msg)
-    }
-
     /// `VRCTX_CMD_GET` for one context.
     pub fn get(&mut self, ctx: &ContextRef) -> Result<ContextInfo, NlError> {
         let replies = self.execute(VrctxMessage::get(ctx))?;
@@ -288,14 +320,15 @@ impl Vrctx {
         ContextInfo::from_message(first).map_err(NlError::Decode)
     }
 
-    /// Every context, sorted by id.
+    /// Every context, sorted by id. The dump's entries are decoded
+    /// straight from their attributes (see [`ContextInfo::from_attrs`]).
     pub fn list(&mut self) -> Result<Vec<ContextInfo>, NlError> {
-        let mut all = self
-            .dump(VrctxMessage::get_all())?
-            .iter()
-            .map(ContextInfo::from_message)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(NlError::Decode)?;
+        let mut all = Vec::new();
+        self.sock
+            .dump_each(self.family, VrctxMessage::get_all(), |attrs| {
+                all.push(ContextInfo::from_attrs(attrs).map_err(NlError::Decode)?);
+                Ok(())
+            })?;
         all.sort_by_key(|c| c.id);
         Ok(all)
     }
@@ -308,6 +341,38 @@ mod tests {
     use netlink_packet_core::{NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
 
     const FAMILY: u16 = 0x1b;
+
+    #[test]
+    fn attrs_decode_like_messages() {
+        let msgs = [
+            VrctxMessage {
+                cmd: VrctxCmd::Get,
+                nlas: vec![
+                    VrctxNla::Id(7),
+                    VrctxNla::Name("blue".into()),
+                    VrctxNla::Table(0x8000_0007),
+                    VrctxNla::NIfaces(1),
+                    VrctxNla::NSockets(12),
+                    VrctxNla::NTasks(3),
+                    VrctxNla::Other(DefaultNla::new(99, vec![1, 2, 3, 4])),
+                ],
+            },
+            VrctxMessage {
+                cmd: VrctxCmd::Get,
+                nlas: vec![VrctxNla::NTasks(40), VrctxNla::Id(0)],
+            },
+            VrctxMessage {
+                cmd: VrctxCmd::Get,
+                nlas: vec![VrctxNla::Table(1)],
+            },
+        ];
+        for m in msgs {
+            let mut buf = vec![0; m.buffer_len()];
+            m.emit(&mut buf);
+            assert_eq!(ContextInfo::from_attrs(&buf), ContextInfo::from_message(&m));
+        }
+        assert!(ContextInfo::from_attrs(&[8, 0, 1, 0, 7]).is_err());
+    }
 
     /// nlmsghdr + genlmsghdr for a request of `len` attribute bytes.
     fn header(len: usize, cmd: VrctxCmd, flags: u16, seq: u32) -> Vec<u8> {
