@@ -40,13 +40,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::errno;
-use crate::matrix::packet::checksum;
+use crate::matrix::packet::{checksum, ipv4_header, IPPROTO_UDP};
 use crate::net;
 
 const ICMP_DEST_UNREACH: u8 = 3;
 const ICMP_PORT_UNREACH: u8 = 3;
 const ICMP_FRAG_NEEDED: u8 = 4;
-const IPPROTO_UDP: u8 = 17;
 /// "Don't fragment" in the IPv4 flags/fragment-offset field.
 const IP_DF: u16 = 0x4000;
 
@@ -83,27 +82,19 @@ enum Kind {
     Port,
 }
 
-/// An IPv4 header without options, checksum filled in.
-fn ipv4_header(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, total_len: u16, id: u16) -> [u8; 20] {
-    let mut h = [0u8; 20];
-    h[0] = 0x45;
-    h[2..4].copy_from_slice(&total_len.to_be_bytes());
-    h[4..6].copy_from_slice(&id.to_be_bytes());
-    h[6..8].copy_from_slice(&IP_DF.to_be_bytes());
-    h[8] = 64;
-    h[9] = proto;
-    h[12..16].copy_from_slice(&src.octets());
-    h[16..20].copy_from_slice(&dst.octets());
-    let c = checksum(&h);
-    h[10..12].copy_from_slice(&c.to_be_bytes());
-    h
-}
-
 /// What an ICMP error quotes of the UDP datagram `flow` of `len` bytes (IP
 /// header included): its IPv4 header and the UDP header (RFC 792's "first
 /// 64 bits"; the UDP checksum is left zero, as "none").
 fn quote(flow: Flow, len: u16) -> Vec<u8> {
-    let mut q = ipv4_header(*flow.local.ip(), *flow.peer.ip(), IPPROTO_UDP, len, 1).to_vec();
+    let mut q = ipv4_header(
+        *flow.local.ip(),
+        *flow.peer.ip(),
+        IPPROTO_UDP,
+        len,
+        1,
+        IP_DF,
+    )
+    .to_vec();
     q.extend_from_slice(&flow.local.port().to_be_bytes());
     q.extend_from_slice(&flow.peer.port().to_be_bytes());
     q.extend_from_slice(&len.saturating_sub(20).to_be_bytes());
@@ -344,29 +335,11 @@ fn command(held: &[Held], cmd: &[&str]) -> Vec<String> {
 
 /// `getsockopt(IP_MTU)`: the path MTU of a connected socket's route.
 fn ip_mtu(fd: &OwnedFd) -> Result<i32, i32> {
-    let mut v: i32 = 0;
-    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-    // SAFETY: `v` has room for `len` bytes.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_IP,
-            libc::IP_MTU,
-            (&raw mut v).cast(),
-            &mut len,
-        )
-    };
-    if rc < 0 {
-        Err(std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO))
-    } else {
-        Ok(v)
-    }
+    net::get_int(fd, libc::SOL_IP, libc::IP_MTU)
 }
 
 /// One error read from a socket's error queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct QueuedError {
     errno: u32,
     origin: u8,
@@ -475,14 +448,7 @@ fn recv_error(fd: &OwnedFd) -> Option<QueuedError> {
         }
     }
     // A queued entry without IP_RECVERR data: report it rather than lose it.
-    Some(QueuedError {
-        errno: 0,
-        origin: 0,
-        icmp_type: 0,
-        icmp_code: 0,
-        info: 0,
-        offender: None,
-    })
+    Some(QueuedError::default())
 }
 
 #[cfg(test)]
@@ -517,6 +483,7 @@ mod tests {
             17,
             0x73,
             0,
+            IP_DF,
         );
         assert_eq!(&h[10..12], &[0xb8, 0x61]);
         // Summing the header again, checksum included, gives zero.

@@ -282,24 +282,20 @@ pub(crate) fn connect(fd: &OwnedFd, a: SocketAddr) -> Result<(), Errno> {
     }
 }
 
+/// `getsockopt` of an int.
+pub(crate) fn get_int(fd: &OwnedFd, level: i32, name: i32) -> Result<i32, Errno> {
+    let mut v: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
+    // SAFETY: `v` has room for `len` bytes.
+    check(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, (&raw mut v).cast(), &mut len) })?;
+    Ok(v)
+}
+
 /// The pending error of the socket (`SO_ERROR`), cleared by reading it.
 pub(crate) fn so_error(fd: &OwnedFd) -> Result<(), Errno> {
-    let mut e: i32 = 0;
-    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-    // SAFETY: `e` has room for `len` bytes.
-    check(unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_ERROR,
-            (&raw mut e).cast(),
-            &mut len,
-        )
-    })?;
-    if e == 0 {
-        Ok(())
-    } else {
-        Err(e)
+    match get_int(fd, libc::SOL_SOCKET, libc::SO_ERROR)? {
+        0 => Ok(()),
+        e => Err(e),
     }
 }
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-//! Hand-made packets for the `frag` rows: a UDP datagram and the two IPv4
+//! Hand-made packets: for the `frag` rows a UDP datagram and the two IPv4
 //! fragments that carry it (sent through an IPPROTO_RAW socket, which
-//! fills in the IP checksum and total length).
+//! fills in the IP checksum and total length again); the IPv4 header the
+//! ICMP error tests quote (icmperr.rs).
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-const IPPROTO_UDP: u8 = 17;
+pub(crate) const IPPROTO_UDP: u8 = 17;
 /// "More fragments" in the IPv4 flags/fragment-offset field.
 const IP_MF: u16 = 0x2000;
 
@@ -54,8 +55,32 @@ pub(crate) fn udp(src: SocketAddrV4, dst: SocketAddrV4, payload: &[u8]) -> Vec<u
     d
 }
 
-/// An IPv4 header (no options; checksum and total length left to the
-/// kernel) and `data`, at fragment offset `offset` (bytes, a multiple of 8).
+/// An IPv4 header without options (TTL 64), checksum filled in; `frag` is
+/// the flags/fragment-offset field.
+pub(crate) fn ipv4_header(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    proto: u8,
+    total_len: u16,
+    id: u16,
+    frag: u16,
+) -> [u8; 20] {
+    let mut h = [0u8; 20];
+    h[0] = 0x45;
+    h[2..4].copy_from_slice(&total_len.to_be_bytes());
+    h[4..6].copy_from_slice(&id.to_be_bytes());
+    h[6..8].copy_from_slice(&frag.to_be_bytes());
+    h[8] = 64;
+    h[9] = proto;
+    h[12..16].copy_from_slice(&src.octets());
+    h[16..20].copy_from_slice(&dst.octets());
+    let c = checksum(&h);
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    h
+}
+
+/// An IPv4 header (no options) and `data`, at fragment offset `offset`
+/// (bytes, a multiple of 8).
 fn ip_fragment(
     src: Ipv4Addr,
     dst: Ipv4Addr,
@@ -65,13 +90,7 @@ fn ip_fragment(
     data: &[u8],
 ) -> Vec<u8> {
     let frag = (offset / 8) as u16 | if more { IP_MF } else { 0 };
-    let mut p = vec![0x45, 0];
-    p.extend_from_slice(&((20 + data.len()) as u16).to_be_bytes());
-    p.extend_from_slice(&id.to_be_bytes());
-    p.extend_from_slice(&frag.to_be_bytes());
-    p.extend_from_slice(&[64, IPPROTO_UDP, 0, 0]);
-    p.extend_from_slice(&src.octets());
-    p.extend_from_slice(&dst.octets());
+    let mut p = ipv4_header(src, dst, IPPROTO_UDP, (20 + data.len()) as u16, id, frag).to_vec();
     p.extend_from_slice(data);
     p
 }
