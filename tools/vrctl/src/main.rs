@@ -7,6 +7,7 @@
 
 mod batch;
 mod cli;
+mod dhost;
 mod error;
 mod genl;
 mod output;

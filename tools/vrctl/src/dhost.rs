@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//! The `dhost` generic netlink family: messages, requests and the socket
+//! events of the member kernel (see docs/design.md, section 5).
+
+// The requests are wired into the CLI by the `dhost` subcommands.
+#![allow(dead_code)]
+
+use std::net::Ipv4Addr;
+
+use netlink_packet_core::{
+    emit_u16, emit_u32, emit_u64, parse_u16, parse_u32, parse_u64, DecodeError, DefaultNla,
+    Emitable, ErrorContext, Nla, NlaBuffer, NlasIterator, Parseable, ParseableParametrized,
+    NLA_TYPE_MASK,
+};
+use netlink_packet_generic::{GenlFamily, GenlHeader};
+use vrctx_uapi::{DhostAttr, DhostCmd, DHOST_GENL_NAME, DHOST_GENL_VERSION};
+
+/// One attribute of a dhost message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DhostNla {
+    Hook(u32),
+    /// `NLA_UINT`: 4 or 8 bytes on the wire.
+    Packets(u64),
+    Addr(Ipv4Addr),
+    Ifindex(u32),
+    Member(u32),
+    Members(u32),
+    Lead(bool),
+    PortLo(u16),
+    PortHi(u16),
+    Stat(u32),
+    Count(u64),
+    Event(u32),
+    Proto(u32),
+    Laddr(Ipv4Addr),
+    Lport(u16),
+    Raddr(Ipv4Addr),
+    Rport(u16),
+    Ctx(u32),
+    /// An attribute this vrctl does not know (newer kernel): kept, ignored.
+    Other(DefaultNla),
+}
+
+impl Nla for DhostNla {
+    fn value_len(&self) -> usize {
+        match self {
+            DhostNla::PortLo(_) | DhostNla::PortHi(_) | DhostNla::Lport(_) | DhostNla::Rport(_) => {
+                2
+            }
+            DhostNla::Packets(_) | DhostNla::Count(_) => 8,
+            DhostNla::Other(nla) => nla.value_len(),
+            _ => 4,
+        }
+    }
+
+    fn kind(&self) -> u16 {
+        let attr = match self {
+            DhostNla::Hook(_) => DhostAttr::Hook,
+            DhostNla::Packets(_) => DhostAttr::Packets,
+            DhostNla::Addr(_) => DhostAttr::Addr,
+            DhostNla::Ifindex(_) => DhostAttr::Ifindex,
+            DhostNla::Member(_) => DhostAttr::Member,
+            DhostNla::Members(_) => DhostAttr::Members,
+            DhostNla::Lead(_) => DhostAttr::Lead,
+            DhostNla::PortLo(_) => DhostAttr::PortLo,
+            DhostNla::PortHi(_) => DhostAttr::PortHi,
+            DhostNla::Stat(_) => DhostAttr::Stat,
+            DhostNla::Count(_) => DhostAttr::Count,
+            DhostNla::Event(_) => DhostAttr::Event,
+            DhostNla::Proto(_) => DhostAttr::Proto,
+            DhostNla::Laddr(_) => DhostAttr::Laddr,
+            DhostNla::Lport(_) => DhostAttr::Lport,
+            DhostNla::Raddr(_) => DhostAttr::Raddr,
+            DhostNla::Rport(_) => DhostAttr::Rport,
+            DhostNla::Ctx(_) => DhostAttr::Ctx,
+            DhostNla::Other(nla) => return nla.kind(),
+        };
+        attr.into()
+    }
+
+    fn emit_value(&self, buffer: &mut [u8]) {
+        let sized = "buffer sized by value_len";
+        match self {
+            DhostNla::Hook(v)
+            | DhostNla::Ifindex(v)
+            | DhostNla::Member(v)
+            | DhostNla::Members(v)
+            | DhostNla::Stat(v)
+            | DhostNla::Event(v)
+            | DhostNla::Proto(v)
+            | DhostNla::Ctx(v) => emit_u32(buffer, *v).expect(sized),
+            DhostNla::Lead(on) => emit_u32(buffer, u32::from(*on)).expect(sized),
+            DhostNla::Packets(v) | DhostNla::Count(v) => emit_u64(buffer, *v).expect(sized),
+            DhostNla::PortLo(v) | DhostNla::PortHi(v) | DhostNla::Lport(v) | DhostNla::Rport(v) => {
+                emit_u16(buffer, *v).expect(sized)
+            }
+            // be32 on the wire: the octets in order.
+            DhostNla::Addr(a) | DhostNla::Laddr(a) | DhostNla::Raddr(a) => {
+                buffer[..4].copy_from_slice(&a.octets())
+            }
+            DhostNla::Other(nla) => nla.emit_value(buffer),
+        }
+    }
+}
+
+/// An `NLA_UINT`: 4 or 8 bytes.
+fn parse_uint(v: &[u8]) -> Result<u64, DecodeError> {
+    match v.len() {
+        4 => parse_u32(v).map(u64::from),
+        8 => parse_u64(v),
+        n => Err(DecodeError::from(format!(
+            "an unsigned integer of {n} bytes (expected 4 or 8)"
+        ))),
+    }
+}
+
+fn parse_be32(v: &[u8]) -> Result<Ipv4Addr, DecodeError> {
+    let octets: [u8; 4] = v
+        .try_into()
+        .map_err(|_| DecodeError::from(format!("an IPv4 address of {} bytes", v.len())))?;
+    Ok(Ipv4Addr::from(octets))
+}
+
+impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for DhostNla {
+    fn parse(buf: &NlaBuffer<&'a T>) -> Result<Self, DecodeError> {
+        let v = buf.value();
+        let u32_of = |what: &str| parse_u32(v).map_err(|e| e.context(format!("invalid {what}")));
+        let u16_of = |what: &str| parse_u16(v).map_err(|e| e.context(format!("invalid {what}")));
+        let addr_of = |what: &str| parse_be32(v).map_err(|e| e.context(format!("invalid {what}")));
+        Ok(match DhostAttr::try_from(buf.kind() & NLA_TYPE_MASK) {
+            Ok(DhostAttr::Hook) => DhostNla::Hook(u32_of("DHOST_A_HOOK")?),
+            Ok(DhostAttr::Packets) => DhostNla::Packets(parse_uint(v).context("DHOST_A_PACKETS")?),
+            Ok(DhostAttr::Addr) => DhostNla::Addr(addr_of("DHOST_A_ADDR")?),
+            Ok(DhostAttr::Ifindex) => DhostNla::Ifindex(u32_of("DHOST_A_IFINDEX")?),
+            Ok(DhostAttr::Member) => DhostNla::Member(u32_of("DHOST_A_MEMBER")?),
+            Ok(DhostAttr::Members) => DhostNla::Members(u32_of("DHOST_A_MEMBERS")?),
+            Ok(DhostAttr::Lead) => DhostNla::Lead(u32_of("DHOST_A_LEAD")? != 0),
+            Ok(DhostAttr::PortLo) => DhostNla::PortLo(u16_of("DHOST_A_PORT_LO")?),
+            Ok(DhostAttr::PortHi) => DhostNla::PortHi(u16_of("DHOST_A_PORT_HI")?),
+            Ok(DhostAttr::Stat) => DhostNla::Stat(u32_of("DHOST_A_STAT")?),
+            Ok(DhostAttr::Count) => DhostNla::Count(parse_uint(v).context("DHOST_A_COUNT")?),
+            Ok(DhostAttr::Event) => DhostNla::Event(u32_of("DHOST_A_EVENT")?),
+            Ok(DhostAttr::Proto) => DhostNla::Proto(u32_of("DHOST_A_PROTO")?),
+            Ok(DhostAttr::Laddr) => DhostNla::Laddr(addr_of("DHOST_A_LADDR")?),
+            Ok(DhostAttr::Lport) => DhostNla::Lport(u16_of("DHOST_A_LPORT")?),
+            Ok(DhostAttr::Raddr) => DhostNla::Raddr(addr_of("DHOST_A_RADDR")?),
+            Ok(DhostAttr::Rport) => DhostNla::Rport(u16_of("DHOST_A_RPORT")?),
+            Ok(DhostAttr::Ctx) => DhostNla::Ctx(u32_of("DHOST_A_CTX")?),
+            Ok(DhostAttr::Unspec) | Err(_) => DhostNla::Other(DefaultNla::parse(buf)?),
+        })
+    }
+}
+
+/// A message of the dhost family: a command and its attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhostMessage {
+    pub cmd: DhostCmd,
+    pub nlas: Vec<DhostNla>,
+}
+
+impl GenlFamily for DhostMessage {
+    fn family_name() -> &'static str {
+        DHOST_GENL_NAME
+    }
+    fn command(&self) -> u8 {
+        self.cmd.into()
+    }
+    fn version(&self) -> u8 {
+        DHOST_GENL_VERSION
+    }
+}
+
+impl Emitable for DhostMessage {
+    fn buffer_len(&self) -> usize {
+        self.nlas.as_slice().buffer_len()
+    }
+    fn emit(&self, buffer: &mut [u8]) {
+        self.nlas.as_slice().emit(buffer)
+    }
+}
+
+impl ParseableParametrized<[u8], GenlHeader> for DhostMessage {
+    fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
+        let cmd = DhostCmd::try_from(header.cmd)
+            .map_err(|e| DecodeError::from(format!("dhost command: {e}")))?;
+        let nlas = NlasIterator::new(buf)
+            .map(|nla| nla.and_then(|nla| DhostNla::parse(&nla)))
+            .collect::<Result<Vec<_>, _>>()
+            .context("invalid dhost attributes")?;
+        Ok(DhostMessage { cmd, nlas })
+    }
+}
+
+impl DhostMessage {
+    /// `dhost add ADDR dev IFNAME member N of M`.
+    pub fn addr_set(addr: Ipv4Addr, ifindex: u32, member: u32, members: u32) -> Self {
+        DhostMessage {
+            cmd: DhostCmd::AddrSet,
+            nlas: vec![
+                DhostNla::Addr(addr),
+                DhostNla::Ifindex(ifindex),
+                DhostNla::Member(member),
+                DhostNla::Members(members),
+            ],
+        }
+    }
+
+    /// `dhost del ADDR` (the interface is looked up first).
+    pub fn addr_del(addr: Ipv4Addr, ifindex: u32) -> Self {
+        DhostMessage {
+            cmd: DhostCmd::AddrDel,
+            nlas: vec![DhostNla::Addr(addr), DhostNla::Ifindex(ifindex)],
+        }
+    }
+
+    /// `lead ADDR on|off` (with `addr`) or `lead IFNAME on|off` (without).
+    pub fn lead(addr: Option<Ipv4Addr>, ifindex: u32, on: bool) -> Self {
+        let mut nlas: Vec<DhostNla> = addr.map(DhostNla::Addr).into_iter().collect();
+        nlas.push(DhostNla::Ifindex(ifindex));
+        nlas.push(DhostNla::Lead(on));
+        DhostMessage {
+            cmd: DhostCmd::Lead,
+            nlas,
+        }
+    }
+
+    /// The dump request behind `dhost show`.
+    pub fn addr_get() -> Self {
+        DhostMessage {
+            cmd: DhostCmd::AddrGet,
+            nlas: Vec::new(),
+        }
+    }
+}
+
+/// One distributed address, as `dhost show` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddrInfo {
+    pub addr: Option<Ipv4Addr>,
+    pub ifindex: u32,
+    pub ctx: u32,
+    pub member: u32,
+    pub members: u32,
+    pub lead: bool,
+    pub port_lo: u16,
+    pub port_hi: u16,
+}
+
+impl AddrInfo {
+    pub fn from_message(msg: &DhostMessage) -> Result<Self, String> {
+        let mut info = AddrInfo::default();
+        for nla in &msg.nlas {
+            match nla {
+                DhostNla::Addr(a) => info.addr = Some(*a),
+                DhostNla::Ifindex(v) => info.ifindex = *v,
+                DhostNla::Ctx(v) => info.ctx = *v,
+                DhostNla::Member(v) => info.member = *v,
+                DhostNla::Members(v) => info.members = *v,
+                DhostNla::Lead(on) => info.lead = *on,
+                DhostNla::PortLo(v) => info.port_lo = *v,
+                DhostNla::PortHi(v) => info.port_hi = *v,
+                _ => {}
+            }
+        }
+        if info.addr.is_none() {
+            return Err("a distributed address without DHOST_A_ADDR".into());
+        }
+        Ok(info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlink_packet_core::NlaBuffer;
+
+    fn round_trip(nla: DhostNla) {
+        let mut buf = vec![0u8; nla.buffer_len()];
+        nla.emit(&mut buf);
+        let parsed = DhostNla::parse(&NlaBuffer::new(&buf[..])).unwrap();
+        assert_eq!(parsed, nla);
+    }
+
+    #[test]
+    fn attributes_round_trip() {
+        let a = Ipv4Addr::new(192, 0, 2, 10);
+        for nla in [
+            DhostNla::Hook(2),
+            DhostNla::Packets(1 << 40),
+            DhostNla::Addr(a),
+            DhostNla::Ifindex(3),
+            DhostNla::Member(2),
+            DhostNla::Members(3),
+            DhostNla::Lead(true),
+            DhostNla::Lead(false),
+            DhostNla::PortLo(32768),
+            DhostNla::PortHi(42767),
+            DhostNla::Stat(13),
+            DhostNla::Count(7),
+            DhostNla::Event(1),
+            DhostNla::Proto(6),
+            DhostNla::Laddr(a),
+            DhostNla::Lport(80),
+            DhostNla::Raddr(Ipv4Addr::new(192, 0, 2, 1)),
+            DhostNla::Rport(50000),
+            DhostNla::Ctx(5),
+        ] {
+            round_trip(nla);
+        }
+    }
+
+    #[test]
+    fn addresses_are_big_endian_on_the_wire() {
+        let nla = DhostNla::Addr(Ipv4Addr::new(10, 0, 0, 1));
+        let mut buf = vec![0u8; nla.buffer_len()];
+        nla.emit(&mut buf);
+        assert_eq!(&buf[4..8], &[10, 0, 0, 1]);
+    }
+
+    #[test]
+    fn uint_of_four_bytes_and_bad_lengths() {
+        assert_eq!(parse_uint(&7u32.to_ne_bytes()).unwrap(), 7);
+        assert_eq!(parse_uint(&(1u64 << 33).to_ne_bytes()).unwrap(), 1 << 33);
+        assert!(parse_uint(&[1, 2]).is_err());
+        assert!(parse_be32(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn show_entry_needs_an_address() {
+        let msg = DhostMessage {
+            cmd: DhostCmd::AddrGet,
+            nlas: vec![DhostNla::Member(1), DhostNla::Members(3)],
+        };
+        assert!(AddrInfo::from_message(&msg).is_err());
+        let mut ok = DhostMessage::addr_set(Ipv4Addr::new(10, 0, 0, 1), 2, 1, 3);
+        ok.nlas.push(DhostNla::Lead(true));
+        let info = AddrInfo::from_message(&ok).unwrap();
+        assert_eq!((info.member, info.members, info.lead), (1, 3, true));
+    }
+}
