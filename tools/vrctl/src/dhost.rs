@@ -338,3 +338,113 @@ mod tests {
         assert_eq!((info.member, info.members, info.lead), (1, 3, true));
     }
 }
+
+/// `dhost add ADDR dev IFNAME member N of M`, parsed and checked before any
+/// kernel call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddSpec {
+    pub addr: Ipv4Addr,
+    pub dev: String,
+    pub member: u32,
+    pub members: u32,
+}
+
+/// Parses the words after `dhost add`.
+pub fn parse_add(words: &[&str]) -> Result<AddSpec, String> {
+    let usage = "usage: dhost add ADDR dev IFNAME member N of M";
+    let [addr, "dev", dev, "member", n, "of", m] = words else {
+        return Err(usage.to_string());
+    };
+    let addr: Ipv4Addr = addr
+        .parse()
+        .map_err(|_| format!("dhost address \"{addr}\" is not an IPv4 address"))?;
+    if addr.is_unspecified() || addr.is_broadcast() || addr.is_multicast() {
+        return Err(format!(
+            "dhost address {addr} cannot be distributed (unspecified, broadcast or multicast)"
+        ));
+    }
+    let number = |what: &str, s: &str| {
+        s.parse::<u32>()
+            .map_err(|_| format!("dhost {what} \"{s}\" is not a number"))
+    };
+    let members = number("member count", m)?;
+    let member = number("member", n)?;
+    if !(1..=vrctx_uapi::DHOST_MEMBERS_MAX).contains(&members) {
+        return Err(format!(
+            "dhost member count {members} is out of range (1..={})",
+            vrctx_uapi::DHOST_MEMBERS_MAX
+        ));
+    }
+    if !(1..=members).contains(&member) {
+        return Err(format!(
+            "dhost member {member} is out of range (1..={members})"
+        ));
+    }
+    Ok(AddSpec {
+        addr,
+        dev: dev.to_string(),
+        member,
+        members,
+    })
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn add_table() {
+        let ok = parse_add(&["10.0.0.1", "dev", "eth0", "member", "2", "of", "3"]).unwrap();
+        assert_eq!(
+            ok,
+            AddSpec {
+                addr: Ipv4Addr::new(10, 0, 0, 1),
+                dev: "eth0".into(),
+                member: 2,
+                members: 3
+            }
+        );
+        for (words, want) in [
+            (&["10.0.0.1", "dev", "eth0"][..], "usage"),
+            (
+                &["10.0.0.1", "dev", "eth0", "member", "2", "in", "3"][..],
+                "usage",
+            ),
+            (
+                &["10.0.0", "dev", "eth0", "member", "1", "of", "3"][..],
+                "not an IPv4",
+            ),
+            (
+                &["0.0.0.0", "dev", "eth0", "member", "1", "of", "3"][..],
+                "cannot be distributed",
+            ),
+            (
+                &["224.0.0.1", "dev", "eth0", "member", "1", "of", "3"][..],
+                "cannot be distributed",
+            ),
+            (
+                &["10.0.0.1", "dev", "eth0", "member", "x", "of", "3"][..],
+                "not a number",
+            ),
+            (
+                &["10.0.0.1", "dev", "eth0", "member", "0", "of", "3"][..],
+                "member 0 is out of range",
+            ),
+            (
+                &["10.0.0.1", "dev", "eth0", "member", "4", "of", "3"][..],
+                "member 4 is out of range",
+            ),
+            (
+                &["10.0.0.1", "dev", "eth0", "member", "1", "of", "0"][..],
+                "count 0 is out of range",
+            ),
+            (
+                &["10.0.0.1", "dev", "eth0", "member", "1", "of", "256"][..],
+                "count 256 is out of range",
+            ),
+        ] {
+            let err = parse_add(words).unwrap_err();
+            assert!(err.contains(want), "{words:?}: {err}");
+        }
+    }
+}
