@@ -2,9 +2,6 @@
 //! The `dhost` generic netlink family: messages, requests and the socket
 //! events of the member kernel (see docs/design.md, section 5).
 
-// The requests are wired into the CLI by the `dhost` subcommands.
-#![allow(dead_code)]
-
 use std::net::Ipv4Addr;
 
 use netlink_packet_core::{
@@ -13,7 +10,14 @@ use netlink_packet_core::{
     NLA_TYPE_MASK,
 };
 use netlink_packet_generic::{GenlFamily, GenlHeader};
-use vrctx_uapi::{DhostAttr, DhostCmd, DHOST_GENL_NAME, DHOST_GENL_VERSION};
+use serde::Serialize;
+use vrctx_uapi::{
+    DhostAttr, DhostCmd, DhostEvent, DhostHook, DhostStat, DHOST_GENL_MCGRP_EVENTS,
+    DHOST_GENL_NAME, DHOST_GENL_VERSION,
+};
+
+use crate::error::{Error, Result};
+use crate::genl::{GenlSocket, NlError};
 
 /// One attribute of a dhost message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,11 +235,223 @@ impl DhostMessage {
             nlas: Vec::new(),
         }
     }
+
+    /// The dump request behind `dhost stats`.
+    pub fn get_stats() -> Self {
+        DhostMessage {
+            cmd: DhostCmd::GetStats,
+            nlas: Vec::new(),
+        }
+    }
+}
+
+/// The name of counter `stat` in `dhost stats` (the `DHOST_STAT_` name in
+/// lower case).
+pub fn stat_name(stat: u32) -> String {
+    use DhostStat::*;
+    let known = [
+        (MarkedHost, "marked_host"),
+        (RstSuppressed, "rst_suppressed"),
+        (IcmpSuppressed, "icmp_suppressed"),
+        (IcmpLeader, "icmp_leader"),
+        (IcmpNotLeader, "icmp_not_leader"),
+        (IcmpErrOwned, "icmp_err_owned"),
+        (IcmpErrNotOwned, "icmp_err_not_owned"),
+        (OtherNotLeader, "other_not_leader"),
+        (ArpLeader, "arp_leader"),
+        (ArpNotLeader, "arp_not_leader"),
+        (ArpSrcReplaced, "arp_src_replaced"),
+        (ArpOutDropped, "arp_out_dropped"),
+        (PortSliced, "port_sliced"),
+        (Events, "events"),
+        (EventsLost, "events_lost"),
+    ];
+    known
+        .iter()
+        .find(|(s, _)| *s as u32 == stat)
+        .map_or_else(|| format!("stat_{stat}"), |(_, n)| n.to_string())
+}
+
+/// The name of hook `hook`'s packet counter in `dhost stats`.
+pub fn hook_name(hook: u32) -> String {
+    match DhostHook::try_from(hook) {
+        Ok(DhostHook::Ipv4PreRouting) => "packets_ipv4_pre_routing".into(),
+        Ok(DhostHook::Ipv4LocalIn) => "packets_ipv4_local_in".into(),
+        Ok(DhostHook::ArpIn) => "packets_arp_in".into(),
+        Ok(DhostHook::ArpOut) => "packets_arp_out".into(),
+        Err(_) => format!("packets_hook_{hook}"),
+    }
+}
+
+/// The name of socket event `event` in `dhost monitor`.
+pub fn event_name(event: u32) -> String {
+    use DhostEvent::*;
+    [
+        (Bind, "bind"),
+        (Listen, "listen"),
+        (Accept, "accept"),
+        (Connect, "connect"),
+        (Close, "close"),
+    ]
+    .iter()
+    .find(|(e, _)| *e as u32 == event)
+    .map_or_else(|| format!("event_{event}"), |(_, n)| n.to_string())
+}
+
+/// One counter of `dhost stats`, by name, in the kernel's order.
+pub fn counters_from(msgs: &[DhostMessage]) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for m in msgs {
+        let (mut hook, mut packets, mut stat, mut count) = (None, None, None, None);
+        for nla in &m.nlas {
+            match nla {
+                DhostNla::Hook(h) => hook = Some(*h),
+                DhostNla::Packets(p) => packets = Some(*p),
+                DhostNla::Stat(s) => stat = Some(*s),
+                DhostNla::Count(c) => count = Some(*c),
+                _ => {}
+            }
+        }
+        if let (Some(s), Some(c)) = (stat, count) {
+            out.push((stat_name(s), c));
+        } else if let (Some(h), Some(p)) = (hook, packets) {
+            out.push((hook_name(h), p));
+        }
+    }
+    out
+}
+
+/// A socket event, as `dhost monitor` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SockEvent {
+    pub event: String,
+    pub proto: String,
+    pub local: String,
+    pub remote: String,
+    pub ctx: u32,
+    pub member: u32,
+}
+
+impl SockEvent {
+    pub fn from_nlas(nlas: &[DhostNla]) -> Self {
+        let mut ev = SockEvent::default();
+        let (mut laddr, mut lport, mut raddr, mut rport) =
+            (Ipv4Addr::UNSPECIFIED, 0, Ipv4Addr::UNSPECIFIED, 0);
+        for nla in nlas {
+            match nla {
+                DhostNla::Event(e) => ev.event = event_name(*e),
+                DhostNla::Proto(6) => ev.proto = "tcp".into(),
+                DhostNla::Proto(17) => ev.proto = "udp".into(),
+                DhostNla::Proto(p) => ev.proto = format!("proto{p}"),
+                DhostNla::Laddr(a) => laddr = *a,
+                DhostNla::Lport(p) => lport = *p,
+                DhostNla::Raddr(a) => raddr = *a,
+                DhostNla::Rport(p) => rport = *p,
+                DhostNla::Ctx(c) => ev.ctx = *c,
+                DhostNla::Member(m) => ev.member = *m,
+                _ => {}
+            }
+        }
+        ev.local = format!("{laddr}:{lport}");
+        ev.remote = format!("{raddr}:{rport}");
+        ev
+    }
+
+    /// `bind tcp 10.9.0.1:80 0.0.0.0:0 ctx 0 member 2`.
+    pub fn text(&self) -> String {
+        format!(
+            "{} {} {} {} ctx {} member {}\n",
+            self.event, self.proto, self.local, self.remote, self.ctx, self.member
+        )
+    }
+}
+
+/// A socket on the `dhost` family.
+pub struct Dhost {
+    sock: GenlSocket,
+    family: u16,
+    events_group: Option<u32>,
+}
+
+impl Dhost {
+    /// Opens a socket and resolves the family; `what` names the operation
+    /// for error messages.
+    pub fn connect(what: &str) -> Result<Self> {
+        let mut sock = GenlSocket::open()
+            .map_err(|e| Error::system(format!("{what}: generic netlink socket"), e))?;
+        match sock.resolve(DHOST_GENL_NAME) {
+            Ok(Some(info)) => Ok(Dhost {
+                sock,
+                family: info.id,
+                events_group: info
+                    .mcast_groups
+                    .iter()
+                    .find(|(n, _)| n == DHOST_GENL_MCGRP_EVENTS)
+                    .map(|(_, id)| *id),
+            }),
+            Ok(None) => Err(Error::ModuleMissing {
+                module: "dhost",
+                family: DHOST_GENL_NAME,
+            }),
+            Err(e) => Err(crate::vrctx::fail(
+                format!("{what}: resolve generic netlink family \"{DHOST_GENL_NAME}\""),
+                crate::error::Op::List,
+                None,
+                e,
+            )),
+        }
+    }
+
+    pub fn execute(&mut self, msg: DhostMessage) -> Result<Vec<DhostMessage>, NlError> {
+        self.sock.execute(self.family, msg)
+    }
+
+    pub fn dump(&mut self, msg: DhostMessage) -> Result<Vec<DhostMessage>, NlError> {
+        self.sock.dump(self.family, msg)
+    }
+
+    /// Every distributed address.
+    pub fn addrs(&mut self) -> Result<Vec<AddrInfo>, NlError> {
+        self.dump(DhostMessage::addr_get())?
+            .iter()
+            .map(|m| AddrInfo::from_message(m).map_err(NlError::Decode))
+            .collect()
+    }
+
+    /// Prints socket events as they come, until an error.
+    pub fn monitor(
+        &mut self,
+        each: impl FnMut(SockEvent) -> Result<bool, NlError>,
+        lost: impl FnMut(),
+    ) -> Result<(), NlError> {
+        let group = self.events_group.ok_or_else(|| {
+            NlError::Decode(format!(
+                "the dhost family has no \"{DHOST_GENL_MCGRP_EVENTS}\" group"
+            ))
+        })?;
+        self.sock.join(group)?;
+        let mut each = each;
+        self.sock.listen(
+            self.family,
+            |cmd, attrs| {
+                if cmd != u8::from(DhostCmd::Event) {
+                    return Ok(true);
+                }
+                let nlas = NlasIterator::new(attrs)
+                    .map(|nla| nla.and_then(|nla| DhostNla::parse(&nla)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .context("invalid dhost event")?;
+                each(SockEvent::from_nlas(&nlas))
+            },
+            lost,
+        )
+    }
 }
 
 /// One distributed address, as `dhost show` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct AddrInfo {
+    #[serde(skip)]
     pub addr: Option<Ipv4Addr>,
     pub ifindex: u32,
     pub ctx: u32,
