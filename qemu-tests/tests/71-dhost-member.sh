@@ -39,7 +39,7 @@ mac() { printf '52:54:00:00:00:%02x' "$1"; }
 
 # fetch HOST PORT WORD: the marker service on HOST:PORT answers WORD.
 fetch() {
-	[ "$(socat -T 2 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
+	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
 }
 
 # serve PORT WORD: answer WORD to everyone on PORT, in the background.
@@ -137,6 +137,8 @@ if [ "$VMID" = 1 ]; then
 		</dev/null >/dev/null 2>&1 &
 	fetched() { [ "$(sort -u /tmp/fetched | wc -l)" -ge 3 ]; }
 	wait_for 300 fetched
+	# (a member whose answer got lost on the way retries meanwhile)
+	sleep 10
 	echo "client: done"
 	exit 0
 fi

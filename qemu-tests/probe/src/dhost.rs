@@ -51,11 +51,12 @@ fn conns(args: &[String]) -> Result<(), String> {
     let count: usize = parse(args, "--count")?;
     let mut held = Vec::with_capacity(count);
     for i in 0..count {
-        let fd = net::socket(libc::AF_INET, libc::SOCK_STREAM, 0)
-            .map_err(|e| errno_msg("socket", e))?;
+        let fd =
+            net::socket(libc::AF_INET, libc::SOCK_STREAM, 0).map_err(|e| errno_msg("socket", e))?;
         net::bind(&fd, SocketAddr::V4(SocketAddrV4::new(from, 0)))
             .map_err(|e| errno_msg(&format!("bind #{i}"), e))?;
-        net::connect(&fd, SocketAddr::V4(to)).map_err(|e| errno_msg(&format!("connect #{i}"), e))?;
+        net::connect(&fd, SocketAddr::V4(to))
+            .map_err(|e| errno_msg(&format!("connect #{i}"), e))?;
         let port = net::local_addr(&fd)
             .map_err(|e| errno_msg("getsockname", e))?
             .port();
