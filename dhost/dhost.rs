@@ -2,18 +2,21 @@
 
 //! Distributed host: one IPv4 address served by several machines.
 //!
-//! This stage is the skeleton the distributed-host rules grow on: in every
-//! network namespace, netfilter hooks at IPv4 pre-routing and local-in and
-//! at ARP in and out count the packets they see and accept them all, and
-//! the generic netlink family `dhost` reports the counters
-//! (`DHOST_CMD_GET_STATS`). It also holds the per-member port-slice policy
-//! the packet rules will use. See docs/design.md §5.
+//! The member kernel's side (docs/design.md §5): in every network
+//! namespace, netfilter hooks at IPv4 pre-routing and local-in and at ARP
+//! in and out apply the distributed-host rules to distributed addresses;
+//! the core (`net/ipv4/dhost.c`) keeps members without the socket silent
+//! and gives each member its slice of the ephemeral ports; the generic
+//! netlink family `dhost` marks addresses distributed, sets the lead flag,
+//! reports every decision's counter, and multicasts socket events.
 
 use kernel::prelude::*;
 
+mod events;
 mod hooks;
 mod netlink;
 mod ports;
+mod sys;
 
 module! {
     type: DhostModule,
@@ -29,8 +32,11 @@ kernel::sync::global_lock! {
 }
 
 struct DhostModule {
-    // Dropped in this order: no new requests, then the hooks leave every
-    // namespace (once no packet is in flight through them).
+    // Dropped in this order: the core stops calling us (once no call is
+    // running), no new requests, then the hooks leave every namespace (once
+    // no packet is in flight through them) and its addresses become
+    // ordinary again.
+    _events: sys::Events,
     _genl: kernel::net::netlink::Registration,
     _hooks: kernel::net::netfilter::Registration<hooks::Counters>,
 }
@@ -41,8 +47,10 @@ impl kernel::Module for DhostModule {
         unsafe { NAMESPACES.init() };
         let hooks = hooks::HOOKS.register()?;
         let genl = netlink::FAMILY.register()?;
+        let events = sys::Events::register()?;
         pr_info!("distributed host ready\n");
         Ok(DhostModule {
+            _events: events,
             _genl: genl,
             _hooks: hooks,
         })

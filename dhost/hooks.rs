@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The netfilter hooks: in every network namespace, count the packets seen
-//! at IPv4 pre-routing and local-in and at ARP in and out, and accept them.
-//! No `unsafe`.
+//! The netfilter hooks: in every network namespace, the distributed-host
+//! rules at IPv4 pre-routing and local-in and at ARP in and out (see
+//! docs/design.md §5), each decision counted. No `unsafe`.
 //!
-//! The hook functions run in softirq context on every CPU: they only add
-//! to atomic counters. Process context (namespace setup, netlink) keeps
-//! the namespaces' counters in [`Namespaces`], under a mutex.
+//! The hook functions run in softirq context on every CPU: they read the
+//! packet through the bounds-checked view, ask the core about addresses and
+//! flows, and add to atomic counters. Process context (namespace setup,
+//! netlink) keeps the namespaces' packet counters in [`Namespaces`], under
+//! a mutex.
 
 #![deny(unsafe_code)]
 
+use core::net::Ipv4Addr;
+
 use kernel::{
     net::{
-        netfilter::{HookOps, HookPoint, Hooks, Packet, PernetHooks, Priority, State, Verdict},
+        netfilter::{
+            packet::{ArpIpv4, IcmpHeader, PacketType, Transport},
+            HookOps, HookPoint, Hooks, Packet, PernetHooks, Priority, State, Verdict,
+        },
         Namespace,
     },
     prelude::*,
@@ -23,7 +30,10 @@ use kernel::{
     uapi,
 };
 
-use crate::NAMESPACES;
+use crate::{
+    sys::{Core, Flags, Flow},
+    NAMESPACES,
+};
 
 /// The hook points, indexed by `enum dhost_hook`.
 pub(crate) const POINTS: [HookPoint; uapi::dhost_hook___DHOST_HOOK_MAX as usize] = {
@@ -62,8 +72,8 @@ impl Counters {
 pub(crate) static HOOKS: PernetHooks<Counters> = PernetHooks::new();
 
 impl Hooks for Counters {
-    // Counting only: at the filter priority, where the distributed-host
-    // rules will drop what is not ours.
+    // At the filter priority, after conntrack's defragmentation: local-in
+    // sees whole datagrams.
     const OPS: &'static [HookOps] = &[
         HookOps::new(HookPoint::Ipv4PreRouting, Priority::FILTER),
         HookOps::new(HookPoint::Ipv4LocalIn, Priority::FILTER),
@@ -82,18 +92,214 @@ impl Hooks for Counters {
     }
 
     fn exit(net: &Namespace, _this: Arc<Self>) {
+        // Without the module no address is distributed: on unload every
+        // namespace's addresses become ordinary again.
+        net.clear_all();
         NAMESPACES.lock().remove(net.cookie());
     }
 
-    fn hook(&self, _pkt: &Packet, state: &State) -> Verdict {
-        if let Some(c) = state
-            .hook()
-            .and_then(index_of)
-            .and_then(|i| self.packets.get(i))
-        {
+    fn hook(&self, pkt: &Packet, state: &State) -> Verdict {
+        let Some(point) = state.hook() else {
+            return Verdict::Accept;
+        };
+        if let Some(c) = index_of(point).and_then(|i| self.packets.get(i)) {
             c.add(1, Relaxed);
         }
-        Verdict::Accept
+        let net = state.net();
+        let decision = match point {
+            HookPoint::Ipv4PreRouting => pre_routing(net, pkt, state),
+            HookPoint::Ipv4LocalIn => local_in(net, pkt, state),
+            HookPoint::ArpIn => arp_in(net, pkt, state),
+            HookPoint::ArpOut => arp_out(net, pkt, state),
+            _ => Decision::PASS,
+        };
+        if let Some(stat) = decision.stat {
+            net.count(stat);
+        }
+        decision.verdict
+    }
+}
+
+/// A hook's verdict and the counter (`enum dhost_stat`) it adds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Decision {
+    verdict: Verdict,
+    stat: Option<u32>,
+}
+
+impl Decision {
+    /// Not ours to decide: accepted, not counted.
+    const PASS: Decision = Decision {
+        verdict: Verdict::Accept,
+        stat: None,
+    };
+
+    fn accept(stat: u32) -> Self {
+        Decision {
+            verdict: Verdict::Accept,
+            stat: Some(stat),
+        }
+    }
+
+    fn drop(stat: u32) -> Self {
+        Decision {
+            verdict: Verdict::Drop,
+            stat: Some(stat),
+        }
+    }
+
+    /// Accepted on the leader only.
+    fn leader_only(flags: Flags, leader: u32, other: u32) -> Self {
+        if flags.is_lead() {
+            Self::accept(leader)
+        } else {
+            Self::drop(other)
+        }
+    }
+}
+
+/// `IPPROTO_ICMP`.
+const PROTO_ICMP: u8 = 1;
+/// `IPPROTO_TCP`.
+const PROTO_TCP: u8 = 6;
+/// `IPPROTO_UDP`.
+const PROTO_UDP: u8 = 17;
+/// `ICMP_ECHOREPLY`: the answer to a ping a socket here sent; nothing
+/// answers it, so every member may take it.
+const ICMP_ECHOREPLY: u8 = 0;
+
+/// A frame sent to the link broadcast (or a multicast) address with a
+/// distributed unicast destination (a network processor that cannot tell
+/// the owner, or the test's neighbour entry): ours to take, as if it were
+/// addressed to us, or TCP and ICMP would drop it.
+fn pre_routing(net: &Namespace, pkt: &Packet, state: &State) -> Decision {
+    if !matches!(
+        pkt.pkt_type(),
+        PacketType::Broadcast | PacketType::Multicast
+    ) {
+        return Decision::PASS;
+    }
+    let (Some(ip), Some(ifindex)) = (pkt.ipv4(), state.in_ifindex()) else {
+        return Decision::PASS;
+    };
+    if !net.dev_addr_flags(ifindex, ip.daddr).is_distributed() {
+        return Decision::PASS;
+    }
+    pkt.set_pkt_type(PacketType::Host);
+    Decision::accept(uapi::dhost_stat_DHOST_STAT_MARKED_HOST)
+}
+
+/// What reaches the stack for a distributed address.
+fn local_in(net: &Namespace, pkt: &Packet, state: &State) -> Decision {
+    let Some(ip) = pkt.ipv4() else {
+        return Decision::PASS;
+    };
+    let ctx = pkt.vrctx();
+    let flags = net.addr_flags(ip.daddr, ctx);
+    if !flags.is_distributed() {
+        return Decision::PASS;
+    }
+    let transport = pkt.transport(&ip);
+    let ifindex = state.in_ifindex().unwrap_or(0);
+    local_in_rule(flags, ip.protocol, transport.as_ref(), |q| {
+        net.flow_local(&Flow { ctx, ifindex, ..q })
+    })
+}
+
+/// The local-in rule for a packet to a distributed address with `flags`:
+/// TCP and UDP go on (the core keeps a member without the socket silent);
+/// an ICMP error quoting a TCP or UDP flow goes to the member that owns the
+/// flow (`owns`, asked about the flow as this host sent it); echo replies
+/// go on; other ICMP and other protocols reach the leader only.
+fn local_in_rule(
+    flags: Flags,
+    protocol: u8,
+    transport: Option<&Transport>,
+    owns: impl FnOnce(Flow) -> bool,
+) -> Decision {
+    match (protocol, transport) {
+        (PROTO_TCP | PROTO_UDP, _) => Decision::PASS,
+        (PROTO_ICMP, Some(Transport::Icmp(icmp))) => icmp_rule(flags, icmp, owns),
+        (PROTO_ICMP, _) => Decision::leader_only(
+            flags,
+            uapi::dhost_stat_DHOST_STAT_ICMP_LEADER,
+            uapi::dhost_stat_DHOST_STAT_ICMP_NOT_LEADER,
+        ),
+        _ if flags.is_lead() => Decision::PASS,
+        _ => Decision::drop(uapi::dhost_stat_DHOST_STAT_OTHER_NOT_LEADER),
+    }
+}
+
+fn icmp_rule(flags: Flags, icmp: &IcmpHeader, owns: impl FnOnce(Flow) -> bool) -> Decision {
+    if icmp.icmp_type == ICMP_ECHOREPLY {
+        return Decision::PASS;
+    }
+    let quoted_flow = icmp.quoted.as_ref().and_then(|q| {
+        let ports = q.ports?;
+        matches!(q.ip.protocol, PROTO_TCP | PROTO_UDP).then_some(Flow {
+            ctx: 0,
+            protocol: q.ip.protocol,
+            laddr: q.ip.saddr,
+            lport: ports.sport,
+            raddr: q.ip.daddr,
+            rport: ports.dport,
+            ifindex: 0,
+        })
+    });
+    match quoted_flow {
+        Some(flow) if icmp.is_error() => {
+            if owns(flow) {
+                Decision::accept(uapi::dhost_stat_DHOST_STAT_ICMP_ERR_OWNED)
+            } else {
+                Decision::drop(uapi::dhost_stat_DHOST_STAT_ICMP_ERR_NOT_OWNED)
+            }
+        }
+        _ => Decision::leader_only(
+            flags,
+            uapi::dhost_stat_DHOST_STAT_ICMP_LEADER,
+            uapi::dhost_stat_DHOST_STAT_ICMP_NOT_LEADER,
+        ),
+    }
+}
+
+/// ARP requests for a distributed address: the leader answers.
+fn arp_in(net: &Namespace, pkt: &Packet, state: &State) -> Decision {
+    let (Some(arp), Some(ifindex)) = (pkt.arp_ipv4(), state.in_ifindex()) else {
+        return Decision::PASS;
+    };
+    arp_in_rule(&arp, |a| net.dev_addr_flags(ifindex, a))
+}
+
+fn arp_in_rule(arp: &ArpIpv4, flags_of: impl FnOnce(Ipv4Addr) -> Flags) -> Decision {
+    if arp.op != ArpIpv4::REQUEST {
+        return Decision::PASS;
+    }
+    let flags = flags_of(arp.tip);
+    if !flags.is_distributed() {
+        return Decision::PASS;
+    }
+    Decision::leader_only(
+        flags,
+        uapi::dhost_stat_DHOST_STAT_ARP_LEADER,
+        uapi::dhost_stat_DHOST_STAT_ARP_NOT_LEADER,
+    )
+}
+
+/// A non-leader never names a distributed address as the sender of an ARP
+/// packet (the core already asks from another address; this catches the
+/// rest: replies, announcements).
+fn arp_out(net: &Namespace, pkt: &Packet, state: &State) -> Decision {
+    let (Some(arp), Some(ifindex)) = (pkt.arp_ipv4(), state.out_ifindex()) else {
+        return Decision::PASS;
+    };
+    arp_out_rule(net.dev_addr_flags(ifindex, arp.sip))
+}
+
+fn arp_out_rule(sender: Flags) -> Decision {
+    if sender.is_distributed() && !sender.is_lead() {
+        Decision::drop(uapi::dhost_stat_DHOST_STAT_ARP_OUT_DROPPED)
+    } else {
+        Decision::PASS
     }
 }
 
@@ -134,6 +340,7 @@ impl Namespaces {
 #[kunit_tests(dhost_hooks)]
 mod tests {
     use super::*;
+    use kernel::net::netfilter::packet::{Ipv4Header, Ports, Quoted};
 
     #[test]
     fn hook_numbers() {
@@ -156,6 +363,131 @@ mod tests {
         assert_eq!(index_of(HookPoint::Ipv4Forward), None);
         // Every hook point is registered once.
         assert_eq!(Counters::OPS.len(), POINTS.len());
+    }
+
+    const CLIENT: Ipv4Addr = Ipv4Addr::new(10, 9, 0, 100);
+    const SHARED: Ipv4Addr = Ipv4Addr::new(10, 9, 0, 1);
+    const LEAD: Flags = Flags::distributed(true);
+    const MEMBER: Flags = Flags::distributed(false);
+
+    fn icmp(icmp_type: u8, quoted_protocol: Option<u8>) -> Transport {
+        let quoted = quoted_protocol.map(|protocol| Quoted {
+            ip: Ipv4Header {
+                header_len: 20,
+                tos: 0,
+                total_len: 1500,
+                id: 0,
+                frag_off: 0,
+                ttl: 64,
+                protocol,
+                saddr: SHARED,
+                daddr: CLIENT,
+            },
+            ports: Some(Ports {
+                sport: 80,
+                dport: 40000,
+            }),
+        });
+        Transport::Icmp(IcmpHeader {
+            icmp_type,
+            code: 4,
+            quoted,
+        })
+    }
+
+    #[test]
+    fn local_in_rules() {
+        use uapi::*;
+        let never = |_: Flow| -> bool { panic!("no flow to look up") };
+        let pass = Decision::PASS;
+        // TCP and UDP: the core keeps the members without a socket silent.
+        for flags in [LEAD, MEMBER] {
+            assert_eq!(local_in_rule(flags, PROTO_TCP, None, never), pass);
+            assert_eq!(local_in_rule(flags, PROTO_UDP, None, never), pass);
+        }
+        // Echo requests (type 8): the leader only.
+        let echo = icmp(8, None);
+        assert_eq!(
+            local_in_rule(LEAD, PROTO_ICMP, Some(&echo), never),
+            Decision::accept(dhost_stat_DHOST_STAT_ICMP_LEADER)
+        );
+        assert_eq!(
+            local_in_rule(MEMBER, PROTO_ICMP, Some(&echo), never),
+            Decision::drop(dhost_stat_DHOST_STAT_ICMP_NOT_LEADER)
+        );
+        // Echo replies: whoever sent the ping.
+        let reply = icmp(0, None);
+        assert_eq!(local_in_rule(MEMBER, PROTO_ICMP, Some(&reply), never), pass);
+        // A fragmentation-needed quoting our TCP flow: its owner only,
+        // leader or not; the flow is looked up as this host sent it.
+        let frag = icmp(3, Some(PROTO_TCP));
+        for flags in [LEAD, MEMBER] {
+            let mut asked = None;
+            let d = local_in_rule(flags, PROTO_ICMP, Some(&frag), |f| {
+                asked = Some(f);
+                false
+            });
+            assert_eq!(d, Decision::drop(dhost_stat_DHOST_STAT_ICMP_ERR_NOT_OWNED));
+            let f = asked.unwrap();
+            assert_eq!((f.protocol, f.laddr, f.lport), (PROTO_TCP, SHARED, 80));
+            assert_eq!((f.raddr, f.rport), (CLIENT, 40000));
+            assert_eq!(
+                local_in_rule(flags, PROTO_ICMP, Some(&frag), |_| true),
+                Decision::accept(dhost_stat_DHOST_STAT_ICMP_ERR_OWNED)
+            );
+        }
+        // An error quoting something other than TCP or UDP: the leader.
+        let about_gre = icmp(3, Some(47));
+        assert_eq!(
+            local_in_rule(MEMBER, PROTO_ICMP, Some(&about_gre), never),
+            Decision::drop(dhost_stat_DHOST_STAT_ICMP_NOT_LEADER)
+        );
+        // ICMP too short to parse, and other protocols: the leader.
+        assert_eq!(
+            local_in_rule(MEMBER, PROTO_ICMP, None, never),
+            Decision::drop(dhost_stat_DHOST_STAT_ICMP_NOT_LEADER)
+        );
+        assert_eq!(local_in_rule(LEAD, 47, None, never), pass);
+        assert_eq!(
+            local_in_rule(MEMBER, 47, None, never),
+            Decision::drop(dhost_stat_DHOST_STAT_OTHER_NOT_LEADER)
+        );
+    }
+
+    #[test]
+    fn arp_rules() {
+        use uapi::*;
+        let arp = |op| ArpIpv4 {
+            hardware: 1,
+            op,
+            sha: [2, 0, 0, 0, 0, 1],
+            sip: CLIENT,
+            tha: [0; 6],
+            tip: SHARED,
+        };
+        let request = arp(ArpIpv4::REQUEST);
+        assert_eq!(
+            arp_in_rule(&request, |a| {
+                assert_eq!(a, SHARED);
+                LEAD
+            }),
+            Decision::accept(dhost_stat_DHOST_STAT_ARP_LEADER)
+        );
+        assert_eq!(
+            arp_in_rule(&request, |_| MEMBER),
+            Decision::drop(dhost_stat_DHOST_STAT_ARP_NOT_LEADER)
+        );
+        assert_eq!(arp_in_rule(&request, |_| Flags::default()), Decision::PASS);
+        assert_eq!(
+            arp_in_rule(&arp(ArpIpv4::REPLY), |_| MEMBER),
+            Decision::PASS
+        );
+        assert_eq!(
+            arp_out_rule(MEMBER),
+            Decision::drop(dhost_stat_DHOST_STAT_ARP_OUT_DROPPED)
+        );
+        assert_eq!(arp_out_rule(LEAD), Decision::PASS);
+        assert_eq!(arp_out_rule(Flags::default()), Decision::PASS);
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //!
 //! `vrctx-probe genl [--family F] [--dump] [--show] CMD [ATTR=TYPE:VALUE]...`:
 //! F is vrctx (the default) or dhost; CMD a number or one of new, del, get,
-//! assign (vrctx), stats (dhost); ATTR a number or one of id, name, table,
-//! force, ifindex (vrctx), hook, packets (dhost); TYPE one of u8, u16, u32,
-//! u64, str (NUL-terminated), raw (no NUL), flag, bytes (VALUE = length,
+//! assign (vrctx), stats, addr-set, addr-del, lead, addr-get (dhost); ATTR
+//! a number or one of id, name, table, force, ifindex (vrctx), hook, packets,
+//! addr, ifindex, member, members, lead, stat (dhost); TYPE one of u8, u16, u32,
+//! u64, str (NUL-terminated), raw (no NUL), flag, ip (an IPv4 address, network
+//! byte order), bytes (VALUE = length,
 //! filled with 'a'). `--dump` sends a dump request; `--show` prints every
 //! message of the answer first, one line each: `cmd=C` and the attributes
 //! as `kind=value`.
@@ -93,6 +95,10 @@ impl Family {
             (Self::Vrctx, "get") => Some(VrctxCmd::Get as u8),
             (Self::Vrctx, "assign") => Some(VrctxCmd::Assign as u8),
             (Self::Dhost, "stats") => Some(DhostCmd::GetStats as u8),
+            (Self::Dhost, "addr-set") => Some(DhostCmd::AddrSet as u8),
+            (Self::Dhost, "addr-del") => Some(DhostCmd::AddrDel as u8),
+            (Self::Dhost, "lead") => Some(DhostCmd::Lead as u8),
+            (Self::Dhost, "addr-get") => Some(DhostCmd::AddrGet as u8),
             _ => None,
         };
         match named {
@@ -111,6 +117,12 @@ impl Family {
             (Self::Vrctx, "ifindex") => Some(5),
             (Self::Dhost, "hook") => Some(DhostAttr::Hook as u16),
             (Self::Dhost, "packets") => Some(DhostAttr::Packets as u16),
+            (Self::Dhost, "addr") => Some(DhostAttr::Addr as u16),
+            (Self::Dhost, "ifindex") => Some(DhostAttr::Ifindex as u16),
+            (Self::Dhost, "member") => Some(DhostAttr::Member as u16),
+            (Self::Dhost, "members") => Some(DhostAttr::Members as u16),
+            (Self::Dhost, "lead") => Some(DhostAttr::Lead as u16),
+            (Self::Dhost, "stat") => Some(DhostAttr::Stat as u16),
             _ => None,
         };
         match named {
@@ -157,6 +169,11 @@ pub(crate) fn parse_family_attr(family: Family, s: &str) -> Result<Attr, String>
         }
         "raw" => value.as_bytes().to_vec(),
         "flag" => Vec::new(),
+        "ip" => value
+            .parse::<std::net::Ipv4Addr>()
+            .map_err(|e| format!("'{value}': {e}"))?
+            .octets()
+            .to_vec(),
         "bytes" => vec![b'a'; num(16)? as usize],
         t => return Err(format!("unknown attribute type '{t}'")),
     };

@@ -21,6 +21,7 @@
 //! vrctx-probe icmp send|hold ... # crafted ICMP errors and the sockets they
 //!                               # reach (icmperr.rs)
 //! vrctx-probe bench CMD ...      # make bench's timers and UDP helpers (bench.rs)
+//! vrctx-probe dhost CMD ...      # the distributed-host test's traffic (dhost.rs)
 //! ```
 //! T is one of tcp, udp, raw, ping (default tcp).
 
@@ -29,6 +30,7 @@ use vrctx_uapi::IP_VRCTX;
 
 mod bench;
 mod bindtest;
+mod dhost;
 mod errno;
 mod genl;
 mod icmperr;
@@ -426,6 +428,7 @@ fn main() -> ExitCode {
         Some("seal") => return seal::main(&args[1..]),
         Some("icmp") => return icmperr::main(&args[1..]),
         Some("bench") => return bench::main(&args[1..]),
+        Some("dhost") => return dhost::main(&args[1..]),
         _ => {}
     }
     let cmd = match parse(&args) {

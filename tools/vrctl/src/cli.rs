@@ -219,6 +219,8 @@ Examples:
     /// List all contexts
     #[command(
         visible_alias = "ls",
+        // `l` was list before `lead` came: it stays list.
+        alias = "l",
         after_long_help = "\
 Columns: ID NAME TABLE IFACES SOCKETS TASKS (\"-\" where the kernel reported
 nothing). With -j: a JSON array of
@@ -291,6 +293,31 @@ Examples:
         command: Vec<OsString>,
     },
 
+    /// Distributed host: addresses served by several machines
+    #[command(subcommand)]
+    Dhost(DhostCommand),
+
+    /// Lead distributed addresses (answer ARP and ICMP for them), or stop
+    #[command(
+        override_usage = "vrctl lead ADDR|IFNAME on|off",
+        after_long_help = "\
+Exactly one member should lead each distributed address; the kernel of one member
+cannot see the others, so two leaders both answer (duplicate ARP replies and
+echo replies) until one stops. With IFNAME: every distributed address of it.
+
+Examples:
+  vrctl lead 10.9.0.1 on
+  vrctl lead eth1 off"
+    )]
+    Lead {
+        /// A distributed address, or an interface
+        #[arg(value_name = "ADDR|IFNAME", value_parser = parse_lead_target)]
+        target: LeadTarget,
+        /// on or off
+        #[arg(value_name = "on|off", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+        on: bool,
+    },
+
     /// Print the context of a process (default: the caller's)
     #[command(after_long_help = "\
 Reads /proc/PID/vrctx. Without PID, prints vrctl's own context, which is the
@@ -306,6 +333,82 @@ Examples:
         #[arg(value_name = "PID", value_parser = parse_pid)]
         pid: Option<u32>,
     },
+}
+
+/// `dhost` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DhostCommand {
+    /// Mark a local address distributed: this machine is member N of M
+    #[command(
+        override_usage = "vrctl dhost add ADDR dev IFNAME member N of M",
+        after_long_help = "\
+ADDR must already be an IPv4 address of IFNAME (ip addr add). From then on this
+member stays silent for ports and connections it has no socket for, answers ARP
+and ICMP echo for ADDR only if it leads it (vrctl lead), and picks ephemeral ports
+from slice N of M of the local port range. Adding again changes N and M and
+clears the lead flag.
+
+Examples:
+  vrctl dhost add 10.9.0.1 dev eth1 member 2 of 3"
+    )]
+    Add {
+        /// ADDR dev IFNAME member N of M
+        #[arg(value_name = "ARGS", num_args = 1.., allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
+    /// Make a distributed address ordinary again
+    #[command(visible_alias = "delete")]
+    Del {
+        /// The distributed address
+        #[arg(value_name = "ADDR", value_parser = parse_addr)]
+        addr: std::net::Ipv4Addr,
+    },
+    /// List the distributed addresses
+    #[command(after_long_help = "\
+Columns: ADDR dev IFNAME ctx CTX member N of M lead on|off ports LO-HI (this
+member's ephemeral slice). With -j: a JSON array of
+  {\"addr\":string,\"dev\":string,\"ifindex\":u32,\"ctx\":u32,\"member\":u32,
+   \"members\":u32,\"lead\":bool,\"port_lo\":u16,\"port_hi\":u16}")]
+    Show,
+    /// Print the counters of every decision (and every hook's packets)
+    #[command(after_long_help = "\
+One NAME VALUE line per counter; with -j one JSON object {NAME: VALUE}.")]
+    Stats,
+    /// Print socket events on distributed addresses as they happen
+    #[command(after_long_help = "\
+One line per event: EVENT PROTO LOCAL REMOTE ctx CTX member N, where EVENT is bind,
+listen, accept, connect or close; with -j one JSON object per line. Runs until
+interrupted. Events the kernel could not deliver are reported on stderr.")]
+    Monitor,
+}
+
+fn parse_addr(s: &str) -> Result<std::net::Ipv4Addr, String> {
+    s.parse()
+        .map_err(|_| format!("\"{s}\" is not an IPv4 address"))
+}
+
+/// `lead` target: a distributed address, or an interface (all of its
+/// distributed addresses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadTarget {
+    Addr(std::net::Ipv4Addr),
+    Dev(String),
+}
+
+fn parse_lead_target(s: &str) -> Result<LeadTarget, String> {
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        parse_addr(s).map(LeadTarget::Addr)
+    } else {
+        parse_ifname(s).map(LeadTarget::Dev)
+    }
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("\"{s}\": expected on or off")),
+    }
 }
 
 #[cfg(test)]

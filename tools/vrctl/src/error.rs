@@ -14,6 +14,8 @@ pub enum Op {
     List,
     Assign,
     Exec,
+    /// A `dhost` or `lead` command.
+    Dhost,
 }
 
 #[derive(Debug)]

@@ -318,13 +318,6 @@ impl GenlSocket {
     }
 
     /// A dump request: returns every message of the dump.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "vrctx's list uses dump_each; kept for small dumps"
-        )
-    )]
     pub fn dump<F>(&mut self, family: u16, payload: F) -> Result<Vec<F>, NlError>
     where
         F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug,
@@ -376,6 +369,55 @@ impl GenlSocket {
                     if absorb(vec![parsed], seq, &mut Vec::new())? {
                         return Ok(());
                     }
+                }
+            }
+        }
+    }
+
+    /// Joins multicast group `group` (an id from [`FamilyInfo`]).
+    pub fn join(&mut self, group: u32) -> io::Result<()> {
+        self.sock.add_membership(group)
+    }
+
+    /// Receives multicast messages of `family` until `each` returns
+    /// false, handing it each message's command and attributes. A receive
+    /// buffer overrun (`ENOBUFS`: the kernel dropped messages for us) goes
+    /// to `lost` and the loop goes on.
+    pub fn listen(
+        &mut self,
+        family: u16,
+        mut each: impl FnMut(u8, &[u8]) -> Result<bool, NlError>,
+        mut lost: impl FnMut(),
+    ) -> Result<(), NlError> {
+        loop {
+            let buf = match self.sock.recv_from_full() {
+                Ok((buf, _)) => buf,
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    lost();
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let mut off = 0;
+            while off + NLMSG_HDRLEN <= buf.len() {
+                let nl = NetlinkBuffer::new_checked(&buf[off..])?;
+                let len = nl.length() as usize;
+                if len < NLMSG_HDRLEN || off + len > buf.len() {
+                    return Err(NlError::Decode(format!("netlink message of length {len}")));
+                }
+                let msg = &buf[off..off + len];
+                off += (len + 3) & !3;
+                if nl.message_type() != family {
+                    continue;
+                }
+                let cmd = *msg.get(NLMSG_HDRLEN).ok_or_else(|| {
+                    NlError::Decode("generic netlink message without a header".into())
+                })?;
+                let attrs = msg.get(NLMSG_HDRLEN + GENL_HDRLEN..).ok_or_else(|| {
+                    NlError::Decode("generic netlink message without a header".into())
+                })?;
+                if !each(cmd, attrs)? {
+                    return Ok(());
                 }
             }
         }

@@ -7,6 +7,8 @@
 
 mod batch;
 mod cli;
+mod dhost;
+mod dhostcli;
 mod error;
 mod genl;
 mod output;
@@ -56,9 +58,17 @@ fn main() {
 #[derive(Default)]
 struct Session {
     vrctx: Option<Vrctx>,
+    dhost: Option<dhost::Dhost>,
 }
 
 impl Session {
+    fn dhost(&mut self, what: &str) -> Result<&mut dhost::Dhost> {
+        if self.dhost.is_none() {
+            self.dhost = Some(dhost::Dhost::connect(what)?);
+        }
+        Ok(self.dhost.as_mut().expect("just connected"))
+    }
+
     fn vrctx(&mut self, what: &str) -> Result<&mut Vrctx> {
         if self.vrctx.is_none() {
             self.vrctx = Some(Vrctx::connect(what)?);
@@ -175,7 +185,7 @@ fn run(command: Command, json: bool, session: &mut Session) -> Result<()> {
             })
         }
         Command::Assign { ifname, ctx } => {
-            let ifindex = ifindex(&ifname)?;
+            let ifindex = ifindex(&ifname, &format!("assign {ifname}"))?;
             let what = format!("assign {ifname} to {ctx}");
             session
                 .vrctx(&what)?
@@ -184,6 +194,8 @@ fn run(command: Command, json: bool, session: &mut Session) -> Result<()> {
             Ok(())
         }
         Command::Exec { ctx, command } => exec(&ctx, &command),
+        Command::Dhost(cmd) => dhostcli::run(cmd, json, session),
+        Command::Lead { target, on } => dhostcli::lead(target, on, session),
         Command::Identify { pid } => {
             let vrctx = procfs::read_vrctx(pid)?;
             let identity = Identity {
@@ -201,9 +213,10 @@ fn run(command: Command, json: bool, session: &mut Session) -> Result<()> {
 }
 
 /// `if_nametoindex(3)`; an unknown interface is a usage error, as in ip(8).
-fn ifindex(ifname: &str) -> Result<u32> {
+/// `what` names the command in messages.
+fn ifindex(ifname: &str, what: &str) -> Result<u32> {
     let c = CString::new(ifname)
-        .map_err(|_| Error::Usage(format!("assign {ifname}: invalid interface name")))?;
+        .map_err(|_| Error::Usage(format!("{what}: invalid interface name")))?;
     // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
     let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
     if index != 0 {
@@ -212,10 +225,24 @@ fn ifindex(ifname: &str) -> Result<u32> {
     let err = io::Error::last_os_error();
     match err.raw_os_error() {
         Some(libc::ENODEV) | Some(libc::ENXIO) => {
-            Err(Error::Usage(format!("assign {ifname}: no such interface")))
+            Err(Error::Usage(format!("{what}: no such interface {ifname}")))
         }
-        _ => Err(Error::system(format!("assign {ifname}"), err)),
+        _ => Err(Error::system(what.to_string(), err)),
     }
+}
+
+/// `if_indextoname(3)`, or the index as text for an interface gone since.
+fn ifname_of(index: u32) -> String {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has room for IF_NAMESIZE bytes, as the call requires.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return format!("if{index}");
+    }
+    // SAFETY: On success `buf` holds a NUL-terminated name.
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The name of context `id`, if the module is there and the context has one.
@@ -274,9 +301,13 @@ mod tests {
 
     #[test]
     fn unknown_interface_is_a_usage_error() {
-        let e = ifindex("nosuchif0").unwrap_err();
-        assert_eq!(e.to_string(), "assign nosuchif0: no such interface");
+        let e = ifindex("nosuchif0", "assign nosuchif0").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "assign nosuchif0: no such interface nosuchif0"
+        );
         assert_eq!(e.exit_code(), 1);
-        assert!(ifindex("lo").unwrap() > 0);
+        assert!(ifindex("lo", "x").unwrap() > 0);
+        assert_eq!(ifname_of(ifindex("lo", "x").unwrap()), "lo");
     }
 }

@@ -361,6 +361,11 @@ fn dhost_cmd_c_name(cmd: DhostCmd) -> &'static str {
     match cmd {
         DhostCmd::Unspec => "DHOST_CMD_UNSPEC",
         DhostCmd::GetStats => "DHOST_CMD_GET_STATS",
+        DhostCmd::AddrSet => "DHOST_CMD_ADDR_SET",
+        DhostCmd::AddrDel => "DHOST_CMD_ADDR_DEL",
+        DhostCmd::Lead => "DHOST_CMD_LEAD",
+        DhostCmd::AddrGet => "DHOST_CMD_ADDR_GET",
+        DhostCmd::Event => "DHOST_CMD_EVENT",
     }
 }
 
@@ -378,6 +383,22 @@ fn dhost_attr_c_name(attr: DhostAttr) -> &'static str {
         DhostAttr::Unspec => "DHOST_A_UNSPEC",
         DhostAttr::Hook => "DHOST_A_HOOK",
         DhostAttr::Packets => "DHOST_A_PACKETS",
+        DhostAttr::Addr => "DHOST_A_ADDR",
+        DhostAttr::Ifindex => "DHOST_A_IFINDEX",
+        DhostAttr::Member => "DHOST_A_MEMBER",
+        DhostAttr::Members => "DHOST_A_MEMBERS",
+        DhostAttr::Lead => "DHOST_A_LEAD",
+        DhostAttr::PortLo => "DHOST_A_PORT_LO",
+        DhostAttr::PortHi => "DHOST_A_PORT_HI",
+        DhostAttr::Stat => "DHOST_A_STAT",
+        DhostAttr::Count => "DHOST_A_COUNT",
+        DhostAttr::Event => "DHOST_A_EVENT",
+        DhostAttr::Proto => "DHOST_A_PROTO",
+        DhostAttr::Laddr => "DHOST_A_LADDR",
+        DhostAttr::Lport => "DHOST_A_LPORT",
+        DhostAttr::Raddr => "DHOST_A_RADDR",
+        DhostAttr::Rport => "DHOST_A_RPORT",
+        DhostAttr::Ctx => "DHOST_A_CTX",
     }
 }
 
@@ -401,6 +422,9 @@ fn rust_values() -> BTreeMap<String, Value> {
         ("DHOST_CMD_MAX", int(DHOST_CMD_MAX.into())),
         ("DHOST_HOOK_MAX", int(DHOST_HOOK_MAX.into())),
         ("DHOST_A_MAX", int(DHOST_A_MAX.into())),
+        ("DHOST_MEMBERS_MAX", int(DHOST_MEMBERS_MAX.into())),
+        ("DHOST_EV_MAX", int(DHOST_EV_MAX.into())),
+        ("DHOST_STAT_MAX", int(DHOST_STAT_MAX.into())),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -419,6 +443,35 @@ fn rust_values() -> BTreeMap<String, Value> {
     }
     for attr in DhostAttr::ALL {
         m.insert(dhost_attr_c_name(attr).into(), int((attr as u16).into()));
+    }
+    for (ev, name) in [
+        (DhostEvent::Unspec, "DHOST_EV_UNSPEC"),
+        (DhostEvent::Bind, "DHOST_EV_BIND"),
+        (DhostEvent::Listen, "DHOST_EV_LISTEN"),
+        (DhostEvent::Accept, "DHOST_EV_ACCEPT"),
+        (DhostEvent::Connect, "DHOST_EV_CONNECT"),
+        (DhostEvent::Close, "DHOST_EV_CLOSE"),
+    ] {
+        m.insert(name.into(), int((ev as u32).into()));
+    }
+    for (stat, name) in [
+        (DhostStat::MarkedHost, "DHOST_STAT_MARKED_HOST"),
+        (DhostStat::RstSuppressed, "DHOST_STAT_RST_SUPPRESSED"),
+        (DhostStat::IcmpSuppressed, "DHOST_STAT_ICMP_SUPPRESSED"),
+        (DhostStat::IcmpLeader, "DHOST_STAT_ICMP_LEADER"),
+        (DhostStat::IcmpNotLeader, "DHOST_STAT_ICMP_NOT_LEADER"),
+        (DhostStat::IcmpErrOwned, "DHOST_STAT_ICMP_ERR_OWNED"),
+        (DhostStat::IcmpErrNotOwned, "DHOST_STAT_ICMP_ERR_NOT_OWNED"),
+        (DhostStat::OtherNotLeader, "DHOST_STAT_OTHER_NOT_LEADER"),
+        (DhostStat::ArpLeader, "DHOST_STAT_ARP_LEADER"),
+        (DhostStat::ArpNotLeader, "DHOST_STAT_ARP_NOT_LEADER"),
+        (DhostStat::ArpSrcReplaced, "DHOST_STAT_ARP_SRC_REPLACED"),
+        (DhostStat::ArpOutDropped, "DHOST_STAT_ARP_OUT_DROPPED"),
+        (DhostStat::PortSliced, "DHOST_STAT_PORT_SLICED"),
+        (DhostStat::Events, "DHOST_STAT_EVENTS"),
+        (DhostStat::EventsLost, "DHOST_STAT_EVENTS_LOST"),
+    ] {
+        m.insert(name.into(), int((stat as u32).into()));
     }
     m
 }

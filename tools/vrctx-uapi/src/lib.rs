@@ -173,14 +173,34 @@ pub enum DhostCmd {
     /// `DHOST_CMD_GET_STATS`: one hook's counters ([`DhostAttr::Hook`]),
     /// or a dump of every hook's.
     GetStats = 1,
+    /// `DHOST_CMD_ADDR_SET`: mark an address distributed (member N of M,
+    /// optionally leader).
+    AddrSet = 2,
+    /// `DHOST_CMD_ADDR_DEL`: unmark an address.
+    AddrDel = 3,
+    /// `DHOST_CMD_LEAD`: set or clear the lead flag of an address, or of
+    /// every distributed address of an interface.
+    Lead = 4,
+    /// `DHOST_CMD_ADDR_GET`: dump the distributed addresses.
+    AddrGet = 5,
+    /// `DHOST_CMD_EVENT`: multicast only, a socket event.
+    Event = 6,
 }
 
 /// `DHOST_CMD_MAX`: the highest command number.
-pub const DHOST_CMD_MAX: u8 = DhostCmd::GetStats as u8;
+pub const DHOST_CMD_MAX: u8 = DhostCmd::Event as u8;
 
 impl DhostCmd {
     /// Every command, in numeric order.
-    pub const ALL: [DhostCmd; 2] = [DhostCmd::Unspec, DhostCmd::GetStats];
+    pub const ALL: [DhostCmd; 7] = [
+        DhostCmd::Unspec,
+        DhostCmd::GetStats,
+        DhostCmd::AddrSet,
+        DhostCmd::AddrDel,
+        DhostCmd::Lead,
+        DhostCmd::AddrGet,
+        DhostCmd::Event,
+    ];
 }
 
 impl From<DhostCmd> for u8 {
@@ -257,14 +277,66 @@ pub enum DhostAttr {
     /// `DHOST_A_PACKETS`: unsigned integer of 4 or 8 bytes (`NLA_UINT`),
     /// read-only: the packets the hook saw in the namespace.
     Packets = 2,
+    /// `DHOST_A_ADDR`: be32, an IPv4 address.
+    Addr = 3,
+    /// `DHOST_A_IFINDEX`: u32, an interface index.
+    Ifindex = 4,
+    /// `DHOST_A_MEMBER`: u32, this member's number, 1..=MEMBERS.
+    Member = 5,
+    /// `DHOST_A_MEMBERS`: u32, the number of members, 1..=[`DHOST_MEMBERS_MAX`].
+    Members = 6,
+    /// `DHOST_A_LEAD`: u32, 0 or 1: this member leads the address.
+    Lead = 7,
+    /// `DHOST_A_PORT_LO`: u16, read-only: the first port of this member's ephemeral slice.
+    PortLo = 8,
+    /// `DHOST_A_PORT_HI`: u16, read-only: the last port of the slice.
+    PortHi = 9,
+    /// `DHOST_A_STAT`: u32, read-only: a [`DhostStat`].
+    Stat = 10,
+    /// `DHOST_A_COUNT`: uint, read-only: the counter named by STAT.
+    Count = 11,
+    /// `DHOST_A_EVENT`: u32, read-only: a [`DhostEvent`].
+    Event = 12,
+    /// `DHOST_A_PROTO`: u32, read-only: IPPROTO_TCP or IPPROTO_UDP.
+    Proto = 13,
+    /// `DHOST_A_LADDR`: be32, read-only: the local address.
+    Laddr = 14,
+    /// `DHOST_A_LPORT`: u16 in host byte order, read-only: the local port.
+    Lport = 15,
+    /// `DHOST_A_RADDR`: be32, read-only: the remote address.
+    Raddr = 16,
+    /// `DHOST_A_RPORT`: u16 in host byte order, read-only: the remote port.
+    Rport = 17,
+    /// `DHOST_A_CTX`: u32, read-only: the context of the socket or address.
+    Ctx = 18,
 }
 
 /// `DHOST_A_MAX`: the highest attribute number.
-pub const DHOST_A_MAX: u16 = DhostAttr::Packets as u16;
+pub const DHOST_A_MAX: u16 = DhostAttr::Ctx as u16;
 
 impl DhostAttr {
     /// Every attribute, in numeric order.
-    pub const ALL: [DhostAttr; 3] = [DhostAttr::Unspec, DhostAttr::Hook, DhostAttr::Packets];
+    pub const ALL: [DhostAttr; 19] = [
+        DhostAttr::Unspec,
+        DhostAttr::Hook,
+        DhostAttr::Packets,
+        DhostAttr::Addr,
+        DhostAttr::Ifindex,
+        DhostAttr::Member,
+        DhostAttr::Members,
+        DhostAttr::Lead,
+        DhostAttr::PortLo,
+        DhostAttr::PortHi,
+        DhostAttr::Stat,
+        DhostAttr::Count,
+        DhostAttr::Event,
+        DhostAttr::Proto,
+        DhostAttr::Laddr,
+        DhostAttr::Lport,
+        DhostAttr::Raddr,
+        DhostAttr::Rport,
+        DhostAttr::Ctx,
+    ];
 }
 
 impl From<DhostAttr> for u16 {
@@ -283,6 +355,72 @@ impl TryFrom<u16> for DhostAttr {
             .ok_or(UnknownValue(value))
     }
 }
+
+/// `DHOST_MEMBERS_MAX`: the largest member count.
+pub const DHOST_MEMBERS_MAX: u32 = 255;
+
+/// `enum dhost_event`: socket events on distributed addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum DhostEvent {
+    /// `DHOST_EV_UNSPEC`
+    Unspec = 0,
+    /// `DHOST_EV_BIND`
+    Bind = 1,
+    /// `DHOST_EV_LISTEN`
+    Listen = 2,
+    /// `DHOST_EV_ACCEPT`
+    Accept = 3,
+    /// `DHOST_EV_CONNECT`
+    Connect = 4,
+    /// `DHOST_EV_CLOSE`
+    Close = 5,
+}
+
+/// `DHOST_EV_MAX`: the highest event number.
+pub const DHOST_EV_MAX: u32 = DhostEvent::Close as u32;
+
+/// `enum dhost_stat`: the decisions a member counts for its distributed
+/// addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum DhostStat {
+    /// `DHOST_STAT_MARKED_HOST`: link broadcast taken as ours.
+    MarkedHost = 0,
+    /// `DHOST_STAT_RST_SUPPRESSED`: TCP without a socket, no RST.
+    RstSuppressed = 1,
+    /// `DHOST_STAT_ICMP_SUPPRESSED`: an ICMP error not originated.
+    IcmpSuppressed = 2,
+    /// `DHOST_STAT_ICMP_LEADER`: echo and other host ICMP passed (leader).
+    IcmpLeader = 3,
+    /// `DHOST_STAT_ICMP_NOT_LEADER`: dropped (not leader).
+    IcmpNotLeader = 4,
+    /// `DHOST_STAT_ICMP_ERR_OWNED`: an ICMP error for a flow of ours.
+    IcmpErrOwned = 5,
+    /// `DHOST_STAT_ICMP_ERR_NOT_OWNED`: an ICMP error for a flow not ours.
+    IcmpErrNotOwned = 6,
+    /// `DHOST_STAT_OTHER_NOT_LEADER`: other protocols, not leader.
+    OtherNotLeader = 7,
+    /// `DHOST_STAT_ARP_LEADER`: an ARP request passed (leader).
+    ArpLeader = 8,
+    /// `DHOST_STAT_ARP_NOT_LEADER`: an ARP request dropped.
+    ArpNotLeader = 9,
+    /// `DHOST_STAT_ARP_SRC_REPLACED`: an ARP request sent from another
+    /// address.
+    ArpSrcReplaced = 10,
+    /// `DHOST_STAT_ARP_OUT_DROPPED`: an ARP packet naming the address,
+    /// not leader.
+    ArpOutDropped = 11,
+    /// `DHOST_STAT_PORT_SLICED`: the ephemeral range narrowed to our slice.
+    PortSliced = 12,
+    /// `DHOST_STAT_EVENTS`: socket events sent.
+    Events = 13,
+    /// `DHOST_STAT_EVENTS_LOST`: socket events lost (no memory).
+    EventsLost = 14,
+}
+
+/// `DHOST_STAT_MAX`: the highest counter number.
+pub const DHOST_STAT_MAX: u32 = DhostStat::EventsLost as u32;
 
 /// Why an id or a name was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -502,7 +640,7 @@ mod tests {
         for cmd in DhostCmd::ALL {
             assert_eq!(DhostCmd::try_from(u8::from(cmd)), Ok(cmd));
         }
-        assert_eq!(DhostCmd::try_from(DHOST_CMD_MAX + 1), Err(UnknownValue(2)));
+        assert_eq!(DhostCmd::try_from(DHOST_CMD_MAX + 1), Err(UnknownValue(7)));
         for hook in DhostHook::ALL {
             assert_eq!(DhostHook::try_from(u32::from(hook)), Ok(hook));
         }
@@ -513,7 +651,7 @@ mod tests {
         for attr in DhostAttr::ALL {
             assert_eq!(DhostAttr::try_from(u16::from(attr)), Ok(attr));
         }
-        assert_eq!(DhostAttr::try_from(DHOST_A_MAX + 1), Err(UnknownValue(3)));
+        assert_eq!(DhostAttr::try_from(DHOST_A_MAX + 1), Err(UnknownValue(19)));
         assert!(DhostHook::ALL
             .iter()
             .enumerate()
