@@ -189,8 +189,16 @@ fn pre_routing(net: &Namespace, pkt: &Packet, state: &State) -> Decision {
     Decision::accept(uapi::dhost_stat_DHOST_STAT_MARKED_HOST)
 }
 
-/// What reaches the stack for a distributed address.
+/// `LOOPBACK_IFINDEX`: `lo` is interface 1 in every namespace.
+const LOOPBACK_IFINDEX: i32 = 1;
+
+/// What reaches the stack for a distributed address from the network
+/// (this host's own traffic to it, through `lo`, is not another member's
+/// business: a member may ping or connect to the address locally).
 fn local_in(net: &Namespace, pkt: &Packet, state: &State) -> Decision {
+    if state.in_ifindex() == Some(LOOPBACK_IFINDEX) {
+        return Decision::PASS;
+    }
     let Some(ip) = pkt.ipv4() else {
         return Decision::PASS;
     };

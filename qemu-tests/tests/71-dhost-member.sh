@@ -150,6 +150,8 @@ must ip route add 10.9.1.0/24 via $CLIENT
 must vrctl dhost add $SHARED dev eth0 member $member of $MEMBERS
 [ "$VMID" = $LEADER_VM ] && must vrctl lead $SHARED on
 expect 0 "$SHARED dev eth0 ctx 0 member $member of $MEMBERS" vrctl dhost show
+# This host's own traffic to the address is not subject to the rules.
+must ping -c 1 -W 2 $SHARED
 vrctl dhost monitor >/tmp/events 2>&1 &
 mon=$!
 case $VMID in
