@@ -278,6 +278,34 @@ where
     Ok(false)
 }
 
+/// Hands every netlink message of a received datagram to `f` (its header
+/// and its bytes) until `f` returns true; returns whether it did.
+fn each_message(
+    buf: &[u8],
+    mut f: impl FnMut(&NetlinkBuffer<&[u8]>, &[u8]) -> Result<bool, NlError>,
+) -> Result<bool, NlError> {
+    let mut off = 0;
+    while off + NLMSG_HDRLEN <= buf.len() {
+        let nl = NetlinkBuffer::new_checked(&buf[off..])?;
+        let len = nl.length() as usize;
+        if len < NLMSG_HDRLEN || off + len > buf.len() {
+            return Err(NlError::Decode(format!("netlink message of length {len}")));
+        }
+        let msg = &buf[off..off + len];
+        off += (len + 3) & !3;
+        if f(&nl, msg)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The attributes of generic netlink message `msg`, after both headers.
+fn genl_attrs(msg: &[u8]) -> Result<&[u8], NlError> {
+    msg.get(NLMSG_HDRLEN + GENL_HDRLEN..)
+        .ok_or_else(|| NlError::Decode("generic netlink message without a header".into()))
+}
+
 /// A connected `NETLINK_GENERIC` socket.
 pub struct GenlSocket {
     sock: Socket,
@@ -347,29 +375,19 @@ impl GenlSocket {
         }
         loop {
             let (buf, _) = self.sock.recv_from_full()?;
-            let mut off = 0;
-            while off + NLMSG_HDRLEN <= buf.len() {
-                let nl = NetlinkBuffer::new_checked(&buf[off..])?;
-                let len = nl.length() as usize;
-                if len < NLMSG_HDRLEN || off + len > buf.len() {
-                    return Err(NlError::Decode(format!("netlink message of length {len}")));
-                }
-                let msg = &buf[off..off + len];
-                off += (len + 3) & !3;
+            let done = each_message(&buf, |nl, msg| {
                 if nl.sequence_number() != seq {
-                    continue;
+                    return Ok(false);
                 }
                 if nl.message_type() == family {
-                    let attrs = msg.get(NLMSG_HDRLEN + GENL_HDRLEN..).ok_or_else(|| {
-                        NlError::Decode("generic netlink message without a header".into())
-                    })?;
-                    each(attrs)?;
-                } else {
-                    let parsed = NetlinkMessage::<GenlMessage<F>>::deserialize(msg)?;
-                    if absorb(vec![parsed], seq, &mut Vec::new())? {
-                        return Ok(());
-                    }
+                    each(genl_attrs(msg)?)?;
+                    return Ok(false);
                 }
+                let parsed = NetlinkMessage::<GenlMessage<F>>::deserialize(msg)?;
+                absorb(vec![parsed], seq, &mut Vec::new())
+            })?;
+            if done {
+                return Ok(());
             }
         }
     }
@@ -398,27 +416,17 @@ impl GenlSocket {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let mut off = 0;
-            while off + NLMSG_HDRLEN <= buf.len() {
-                let nl = NetlinkBuffer::new_checked(&buf[off..])?;
-                let len = nl.length() as usize;
-                if len < NLMSG_HDRLEN || off + len > buf.len() {
-                    return Err(NlError::Decode(format!("netlink message of length {len}")));
-                }
-                let msg = &buf[off..off + len];
-                off += (len + 3) & !3;
+            let stop = each_message(&buf, |nl, msg| {
                 if nl.message_type() != family {
-                    continue;
+                    return Ok(false);
                 }
                 let cmd = *msg.get(NLMSG_HDRLEN).ok_or_else(|| {
                     NlError::Decode("generic netlink message without a header".into())
                 })?;
-                let attrs = msg.get(NLMSG_HDRLEN + GENL_HDRLEN..).ok_or_else(|| {
-                    NlError::Decode("generic netlink message without a header".into())
-                })?;
-                if !each(cmd, attrs)? {
-                    return Ok(());
-                }
+                Ok(!each(cmd, genl_attrs(msg)?)?)
+            })?;
+            if stop {
+                return Ok(());
             }
         }
     }
