@@ -7,13 +7,12 @@
 
 mod batch;
 mod cli;
-mod dhost;
 mod dhostcli;
-mod error;
-mod genl;
 mod output;
 mod procfs;
 mod vrctx;
+
+use vrctl::{dhost, error, genl};
 
 use std::ffi::{CString, OsString};
 use std::fs::File;
