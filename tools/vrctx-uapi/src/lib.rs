@@ -689,7 +689,7 @@ mod tests {
         for cmd in DhostCmd::ALL {
             assert_eq!(DhostCmd::try_from(u8::from(cmd)), Ok(cmd));
         }
-        assert_eq!(DhostCmd::try_from(DHOST_CMD_MAX + 1), Err(UnknownValue(7)));
+        assert_eq!(DhostCmd::try_from(DHOST_CMD_MAX + 1), Err(UnknownValue(14)));
         for hook in DhostHook::ALL {
             assert_eq!(DhostHook::try_from(u32::from(hook)), Ok(hook));
         }
@@ -700,7 +700,7 @@ mod tests {
         for attr in DhostAttr::ALL {
             assert_eq!(DhostAttr::try_from(u16::from(attr)), Ok(attr));
         }
-        assert_eq!(DhostAttr::try_from(DHOST_A_MAX + 1), Err(UnknownValue(19)));
+        assert_eq!(DhostAttr::try_from(DHOST_A_MAX + 1), Err(UnknownValue(21)));
         assert!(DhostHook::ALL
             .iter()
             .enumerate()
