@@ -285,7 +285,12 @@ impl DhostMessage {
 
     /// Forget member `member`'s hardware address.
     pub fn peer_del(addr: Ipv4Addr, ifindex: u32, member: u32) -> Self {
-        Self::on_addr(DhostCmd::PeerDel, addr, ifindex, vec![DhostNla::Member(member)])
+        Self::on_addr(
+            DhostCmd::PeerDel,
+            addr,
+            ifindex,
+            vec![DhostNla::Member(member)],
+        )
     }
 
     /// The table of `addr` is authoritative for `msecs` ms (0: not).
@@ -293,9 +298,12 @@ impl DhostMessage {
         Self::on_addr(DhostCmd::Auth, addr, ifindex, vec![DhostNla::AuthMs(msecs)])
     }
 
-    /// The dump request for the table of `addr`.
-    pub fn fwd_get(addr: Ipv4Addr, ifindex: u32) -> Self {
-        Self::on_addr(DhostCmd::FwdGet, addr, ifindex, Vec::new())
+    /// The dump request for the tables of every distributed address.
+    pub fn fwd_get() -> Self {
+        DhostMessage {
+            cmd: DhostCmd::FwdGet,
+            nlas: Vec::new(),
+        }
     }
 
     /// Drop the table of `addr` (bridging off).
@@ -341,11 +349,16 @@ pub struct FwdTable {
 }
 
 impl FwdTable {
-    /// Builds the table from the messages of a `FWD_GET` dump: one message
-    /// with AUTH_MS, one per peer (MEMBER, MAC), one per entry.
-    pub fn from_messages(msgs: &[DhostMessage]) -> Result<Self, String> {
+    /// Builds the table of `addr` from the messages of a `FWD_GET` dump
+    /// (which covers every distributed address, each message naming its
+    /// ADDR): one message with AUTH_MS, one per peer (MEMBER, MAC), one per
+    /// entry.
+    pub fn from_messages(addr: Ipv4Addr, msgs: &[DhostMessage]) -> Result<Self, String> {
         let mut table = FwdTable::default();
         for msg in msgs {
+            if !msg.nlas.contains(&DhostNla::Addr(addr)) {
+                continue;
+            }
             let (mut member, mut mac, mut proto, mut lport, mut raddr, mut rport) =
                 (None, None, None, None, None, None);
             for nla in &msg.nlas {
@@ -359,6 +372,9 @@ impl FwdTable {
                     DhostNla::Rport(p) => rport = Some(*p),
                     _ => {}
                 }
+            }
+            if msg.nlas.iter().any(|n| matches!(n, DhostNla::AuthMs(_))) {
+                continue;
             }
             match (member, mac, proto, lport) {
                 (Some(m), Some(mac), _, _) => table.peers.push((m, mac)),
@@ -378,7 +394,6 @@ impl FwdTable {
                         m,
                     ));
                 }
-                (None, None, None, None) => {}
                 _ => return Err("a forwarding-table message without its key".into()),
             }
         }
@@ -557,10 +572,12 @@ impl Dhost {
         self.sock.dump(self.family, msg)
     }
 
-    /// The forwarding table of `addr` on `ifindex`.
-    pub fn fwd_table(&mut self, addr: Ipv4Addr, ifindex: u32) -> Result<FwdTable, NlError> {
-        let msgs = self.dump(DhostMessage::fwd_get(addr, ifindex))?;
-        FwdTable::from_messages(&msgs).map_err(NlError::Decode)
+    /// The forwarding table of `addr` (`ifindex` is kept for symmetry
+    /// with the other requests: an address is distributed on one
+    /// interface).
+    pub fn fwd_table(&mut self, addr: Ipv4Addr, _ifindex: u32) -> Result<FwdTable, NlError> {
+        let msgs = self.dump(DhostMessage::fwd_get())?;
+        FwdTable::from_messages(addr, &msgs).map_err(NlError::Decode)
     }
 
     /// Every distributed address.
@@ -641,6 +658,77 @@ impl AddrInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fwd_table_of_one_address() {
+        let a = Ipv4Addr::new(10, 9, 0, 1);
+        let other = Ipv4Addr::new(10, 9, 0, 2);
+        let msg = |nlas: Vec<DhostNla>| DhostMessage {
+            cmd: DhostCmd::FwdGet,
+            nlas,
+        };
+        let on = |addr, mut more: Vec<DhostNla>| {
+            let mut nlas = vec![DhostNla::Addr(addr), DhostNla::Ifindex(2)];
+            nlas.append(&mut more);
+            msg(nlas)
+        };
+        let msgs = [
+            on(a, vec![DhostNla::AuthMs(2500)]),
+            on(
+                a,
+                vec![DhostNla::Member(2), DhostNla::Mac([2, 0, 0, 0, 0, 2])],
+            ),
+            on(
+                a,
+                vec![DhostNla::Proto(6), DhostNla::Lport(80), DhostNla::Member(2)],
+            ),
+            on(
+                a,
+                vec![
+                    DhostNla::Proto(6),
+                    DhostNla::Lport(80),
+                    DhostNla::Raddr(other),
+                    DhostNla::Rport(4000),
+                    DhostNla::Member(3),
+                ],
+            ),
+            on(other, vec![DhostNla::AuthMs(0)]),
+            on(
+                other,
+                vec![
+                    DhostNla::Proto(17),
+                    DhostNla::Lport(53),
+                    DhostNla::Member(1),
+                ],
+            ),
+        ];
+        let t = FwdTable::from_messages(a, &msgs).unwrap();
+        assert_eq!(t.auth_ms, 2500);
+        assert_eq!(t.peers, vec![(2, [2, 0, 0, 0, 0, 2])]);
+        assert_eq!(
+            t.entries,
+            vec![
+                (
+                    FwdKey {
+                        proto: 6,
+                        lport: 80,
+                        remote: None
+                    },
+                    2
+                ),
+                (
+                    FwdKey {
+                        proto: 6,
+                        lport: 80,
+                        remote: Some((other, 4000))
+                    },
+                    3
+                ),
+            ]
+        );
+        let bad = [on(a, vec![DhostNla::Proto(6), DhostNla::Member(2)])];
+        assert!(FwdTable::from_messages(a, &bad).is_err());
+    }
     use netlink_packet_core::NlaBuffer;
 
     fn round_trip(nla: DhostNla) {
