@@ -40,7 +40,7 @@ modules: kernel
 
 vrctl:
 	@RUSTFLAGS='-C target-feature=+crt-static' cargo build -q --release --locked \
-		--target $(TARGET) -p vrctl -p vrctx-probe
+		--target $(TARGET) -p vrctl -p vrctx-probe -p dhostd
 
 runner:
 	@cargo build -q --release --locked -p vrctx-qemu-runner

@@ -9,6 +9,7 @@ mod batch;
 mod cli;
 mod dhostcli;
 mod output;
+mod ports;
 mod procfs;
 mod vrctx;
 
