@@ -17,7 +17,8 @@ The leader (vrctl lead ADDR on) programs its kernel's forwarding table with the 
 renews its authority every second while the view is current.
 
 State: one JSON document per connection on --socket (vrctl dhost ports).
-SIGTERM, SIGINT: the lease is revoked (this member's keys go at once), authority dropped.
+SIGTERM, SIGINT: authority dropped; this member's keys stay until its lease expires, so a
+restarted daemon (same host, the old one gone) takes them over without a gap.
 
 Example:
   dhostd --addr 10.9.0.1 --member 2 --etcd http://192.168.77.2:2379,http://192.168.77.3:2379";

@@ -190,6 +190,8 @@ pub async fn run(args: Args) -> Res<()> {
         mac,
         mgmt,
         ifindex: info.ifindex,
+        boot: boot_id(),
+        pid: std::process::id(),
     })
     .expect("plain data");
     let endpoints = args.etcd.text();
@@ -210,7 +212,13 @@ pub async fn run(args: Args) -> Res<()> {
         .map_err(|_| etcd_err("no answer within 5 s".into()))?
         .map_err(|e| etcd_err(e.to_string()))?;
     if let Some(kv) = existing.kvs().first() {
-        return Err(claimed_message(&args, addr, kv.value()));
+        match predecessor(kv.value()) {
+            Some(pid) => log(format!(
+                "member {} of {addr}: taking over from an earlier run here (pid {pid}, gone)",
+                args.member
+            )),
+            None => return Err(claimed_message(&args, addr, kv.value())),
+        }
     }
     let cleanup_socket = args.socket.clone();
     let doc = Arc::new(Mutex::new(String::new()));
@@ -246,6 +254,29 @@ pub async fn run(args: Args) -> Res<()> {
     let r = d.main().await;
     let _ = std::fs::remove_file(cleanup_socket);
     r
+}
+
+/// This host's boot id (empty if unknown: then nothing is taken over).
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The pid of the daemon that wrote member value `value`, if it ran on this
+/// host since its boot and is gone: a restarted daemon takes its keys over
+/// (a second daemon for the same member, here or elsewhere, is refused).
+fn predecessor(value: &[u8]) -> Option<u32> {
+    let v: MemberValue = serde_json::from_slice(value).ok()?;
+    let boot = boot_id();
+    if boot.is_empty() || v.boot != boot || v.pid == 0 || v.pid == std::process::id() {
+        return None;
+    }
+    let pid = libc::pid_t::try_from(v.pid).ok()?;
+    // SAFETY: kill() with signal 0 only checks that the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH);
+    (!alive).then_some(v.pid)
 }
 
 fn claimed_message(args: &Args, addr: Ipv4Addr, value: &[u8]) -> String {
@@ -286,17 +317,40 @@ impl Daemon {
             .txn(txn)
             .await
             .map_err(|e| format!("etcd: claim {key}: {e}"))?;
+        let mut resp = resp;
         if !resp.succeeded() {
-            let _ = self.client.lease_revoke(lease).await;
-            let value = resp
-                .op_responses()
-                .into_iter()
-                .find_map(|r| match r {
-                    TxnOpResponse::Get(g) => g.kvs().first().map(|kv| kv.value().to_vec()),
+            let existing = resp.op_responses().into_iter().find_map(|r| match r {
+                TxnOpResponse::Get(g) => g
+                    .kvs()
+                    .first()
+                    .map(|kv| (kv.value().to_vec(), kv.mod_revision())),
+                _ => None,
+            });
+            let (value, rev) = existing.unwrap_or_default();
+            // A predecessor on this host that is gone: its key, unchanged
+            // since we read it, becomes ours.
+            let taken = if predecessor(&value).is_some() {
+                let txn = Txn::new()
+                    .when([Compare::mod_revision(key.as_str(), CompareOp::Equal, rev)])
+                    .and_then([TxnOp::put(
+                        key.as_str(),
+                        self.member_value.as_str(),
+                        lease_opts(lease),
+                    )]);
+                match self.client.txn(txn).await {
+                    Ok(r) if r.succeeded() => Some(r),
                     _ => None,
-                })
-                .unwrap_or_default();
-            return Err(claimed_message(&self.args, self.args.addr, &value));
+                }
+            } else {
+                None
+            };
+            match taken {
+                Some(r) => resp = r,
+                None => {
+                    let _ = self.client.lease_revoke(lease).await;
+                    return Err(claimed_message(&self.args, self.args.addr, &value));
+                }
+            }
         }
         self.lease = lease;
         let rev = resp.header().map_or(0, |h| h.revision());
@@ -844,12 +898,12 @@ impl Daemon {
                 log("authoritative off: stopping");
             }
         }
-        match timeout(Duration::from_secs(2), self.client.lease_revoke(self.lease)).await {
-            Ok(Ok(_)) => log(format!("stopped: lease {:x} revoked", self.lease)),
-            Ok(Err(e)) => log(format!(
-                "stopping: lease revoke: {e} (the keys expire with the lease)"
-            )),
-            Err(_) => log("stopping: lease revoke timed out (the keys expire with the lease)"),
-        }
+        // The keys stay until the lease expires: the sockets are still
+        // there, and a daemon restarted in time takes them over without a
+        // moment in which the leader would answer for this member's ports.
+        log(format!(
+            "stopped: this member's keys stay until lease {:x} expires ({} s)",
+            self.lease, self.args.ttl
+        ));
     }
 }

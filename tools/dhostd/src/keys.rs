@@ -142,6 +142,12 @@ pub struct MemberValue {
     pub mac: String,
     pub mgmt: String,
     pub ifindex: u32,
+    /// The host's boot id and the daemon's pid: a daemon restarted on the
+    /// same host takes over from a predecessor that is gone.
+    #[serde(default)]
+    pub boot: String,
+    #[serde(default)]
+    pub pid: u32,
 }
 
 /// The value of `ports/...` and `conns/...`.

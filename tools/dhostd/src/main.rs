@@ -20,8 +20,9 @@
 //! renews the table's authority every second while the view is current.
 //!
 //! The state is served as one JSON document per connection on the unix
-//! socket `--socket` (`vrctl dhost ports`). SIGTERM and SIGINT revoke the
-//! lease and drop the authority. Errors: `dhostd: OBJECT: REASON`, exit 1.
+//! socket `--socket` (`vrctl dhost ports`). SIGTERM and SIGINT drop the
+//! authority and leave the keys to expire with the lease (a restarted
+//! daemon takes them over). Errors: `dhostd: OBJECT: REASON`, exit 1.
 
 mod cli;
 mod daemon;
