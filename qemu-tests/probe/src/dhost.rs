@@ -199,7 +199,10 @@ fn short(args: &[String]) -> Result<(), String> {
     let secs = start.elapsed().as_secs_f64();
     let done = count - failed;
     // CAST: a count of connections, far below 2^52.
-    println!("ok {done} failed {failed} per_second {:.1}", done as f64 / secs);
+    println!(
+        "ok {done} failed {failed} per_second {:.1}",
+        done as f64 / secs
+    );
     Ok(())
 }
 
