@@ -98,6 +98,15 @@ if [ "$VMID" = 1 ]; then
 	[ "$got" = "$leader=2 " ] || fail "answers for 7998/7999: want one RST and one port unreachable from $leader, got: $got"
 	echo "client: each port served by its owner through the leader; one RST, one port unreachable"
 
+	# member_logs_fail MSG: fail with every member's daemon log and counters.
+	member_logs_fail() {
+		for vm in 2 3 4; do
+			socat -T 10 -t 10 - TCP:192.168.77.$vm:9020,connect-timeout=3 </dev/null >/tmp/member$vm.log 2>&1
+			dump_on_fail /tmp/member$vm.log
+		done
+		fail "$@"
+	}
+
 	# A long session on member 2, checked after every change below.
 	rm -f /tmp/s.in /tmp/s.out
 	mkfifo /tmp/s.in
@@ -156,9 +165,10 @@ if [ "$VMID" = 1 ]; then
 	done
 	total=0
 	for p in 7011 7012 7013; do
-		must vrctx-probe dhost short --to $SHARED:$p --count 334
+		run vrctx-probe dhost short --to $SHARED:$p --count 334
+		[ "$ST" = 0 ] || member_logs_fail "short connections to $p: $OUT"
 		set -- $OUT
-		[ "$4" = 0 ] || fail "short connections to $p: $OUT"
+		[ "$4" = 0 ] || member_logs_fail "short connections to $p: $OUT"
 		total=$((total + $2))
 		echo "cluster: load: port $p through the leader: $OUT"
 	done
@@ -212,6 +222,11 @@ dhostd_start() {
 }
 dump_on_fail /tmp/dhostd.log
 dhostd_start
+# (for the client, when it fails: this member's daemon log and counters)
+cat >/tmp/logs.sh <<'SH'
+cat /tmp/dhostd.log; vrctl dhost stats | grep -v ' 0$'; vrctl dhost ports
+SH
+socat TCP-LISTEN:9020,bind=192.168.77.$VMID,fork,reuseaddr 'SYSTEM:sh /tmp/logs.sh' </dev/null >/dev/null 2>&1 &
 
 case $VMID in
 2) socat TCP-LISTEN:7001,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 & ;;

@@ -155,6 +155,8 @@ struct Daemon {
     table_error: Option<String>,
     doc: Arc<Mutex<String>>,
     reconcile_at: Option<tokio::time::Instant>,
+    /// When the keepalive stream was last opened.
+    ka_opened: Option<Instant>,
 }
 
 pub async fn run(args: Args) -> Res<()> {
@@ -249,6 +251,7 @@ pub async fn run(args: Args) -> Res<()> {
         table_error: None,
         doc,
         reconcile_at: None,
+        ka_opened: None,
         args,
     };
     let r = d.main().await;
@@ -269,8 +272,12 @@ fn boot_id() -> String {
 fn predecessor(value: &[u8]) -> Option<u32> {
     let v: MemberValue = serde_json::from_slice(value).ok()?;
     let boot = boot_id();
-    if boot.is_empty() || v.boot != boot || v.pid == 0 || v.pid == std::process::id() {
+    if boot.is_empty() || v.boot != boot || v.pid == 0 {
         return None;
+    }
+    if v.pid == std::process::id() {
+        // Ours, under a lease we gave up on: ours again.
+        return Some(v.pid);
     }
     let pid = libc::pid_t::try_from(v.pid).ok()?;
     // SAFETY: kill() with signal 0 only checks that the process exists.
@@ -297,12 +304,14 @@ impl Daemon {
     /// A lease, member key claimed under it, keepalive stream.
     async fn register(&mut self) -> Res<()> {
         let ttl = self.args.ttl as i64;
-        let lease = self
+        let granted = self
             .client
             .lease_grant(ttl, None)
             .await
-            .map_err(|e| format!("etcd {}: lease: {e}", self.args.etcd.text()))?
-            .id();
+            .map_err(|e| format!("etcd {}: lease: {e}", self.args.etcd.text()))?;
+        let lease = granted.id();
+        // etcd may raise the TTL (to 1.5 × its election timeout).
+        self.health.ttl = Duration::from_secs(u64::try_from(granted.ttl()).unwrap_or(0).max(1));
         let key = self.key(&Key::Member(self.args.member));
         let txn = Txn::new()
             .when([Compare::create_revision(key.as_str(), CompareOp::Equal, 0)])
@@ -365,6 +374,7 @@ impl Daemon {
     }
 
     async fn open_keepalive(&mut self) {
+        self.ka_opened = Some(Instant::now());
         match self.client.lease_keep_alive(self.lease).await {
             Ok((k, s)) => {
                 self.keeper = Some(k);
@@ -867,13 +877,17 @@ impl Daemon {
                             Err(e) => self.etcd_failed(e),
                         }
                     }
+                    // A late answer is not a lost lease (etcd in a loaded
+                    // guest answers late): the stream is opened again, and
+                    // only etcd saying the lease is gone (TTL 0, below)
+                    // makes us register again.
                     let lease_late = self.health.keepalive.is_none_or(|t| t.elapsed() > self.health.ttl);
-                    if self.ka.is_none() || lease_late {
+                    let reopened_late = self.ka_opened.is_none_or(|t| t.elapsed() > self.health.ttl);
+                    if self.ka.is_none() || (lease_late && reopened_late) {
                         if lease_late {
-                            if let Err(e) = self.lease_lost().await { self.etcd_failed(e); }
-                        } else {
-                            self.open_keepalive().await;
+                            self.etcd_failed("lease keepalive: no answer within the TTL".into());
                         }
+                        self.open_keepalive().await;
                     }
                     if ticks % 2 == 0 {
                         self.schedule(Duration::ZERO);
