@@ -14,10 +14,8 @@ show() {
 	echo "\$ $*"
 	"$@"
 }
-fetch() {
-	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
-}
-# (on the management address only: not a port of the shared address)
+# serve PORT COMMAND: lib.sh's serve, but any command, and on the
+# management address only (not a port of the shared address)
 serve() {
 	socat "TCP-LISTEN:$1,bind=192.168.77.$VMID,fork,reuseaddr" "SYSTEM:$2" </dev/null >/dev/null 2>&1 &
 }
@@ -39,7 +37,8 @@ if [ "$VMID" = 1 ]; then
 	say "nginx runs on member 2"
 	show busybox wget -q -O - http://$SHARED/
 	say "an iperf3 server runs on member 3"
-	show iperf3 -c $SHARED -t 3 -f m
+	echo "\$ iperf3 -c $SHARED -t 2 -f m"
+	iperf3 -c $SHARED -t 2 -f m --forceflush 2>&1
 	say "a UDP echo runs on member 1, the leader itself"
 	echo "\$ echo hello | socat -t 3 - UDP:$SHARED:7003"
 	echo hello | socat -t 3 - UDP:$SHARED:7003
@@ -68,7 +67,14 @@ dhostd --addr $SHARED --member $member --etcd $ENDPOINTS </dev/null >/tmp/dhostd
 case $VMID in
 2)
 	vrctx-probe bench echo 0.0.0.0:7003 >/dev/null 2>&1 &
-	serve 9005 "vrctl dhost ports; vrctl dhost stats | grep -E '^(bridged|bridge_local|answered|flooded) '"
+	# (a script: socat would parse the '|' and ':' of a SYSTEM command)
+	cat >/tmp/show.sh <<'SH'
+echo "$ vrctl dhost ports"
+vrctl dhost ports
+echo "$ vrctl dhost stats | grep -E '^(bridged|bridge_local|answered|flooded) '"
+vrctl dhost stats | grep -E '^(bridged|bridge_local|answered|flooded) '
+SH
+	serve 9005 "sh /tmp/show.sh"
 	;;
 3)
 	mkdir -p /tmp/www

@@ -61,6 +61,12 @@
 #                               vrctx/health/NAME round-trips, else FAIL (also if etcd
 #                               exits); sets $ETCD_UP_MS (ms from etcd_start to healthy)
 #   etcd_stop                   SIGTERM the member (SIGKILL after 5 s) and reap it
+#   vm_mac N                    the hardware address of VM N's eth0 (52:54:00:00:00:0N)
+#   fetch HOST PORT WORD        the marker service on HOST:PORT answers WORD (a step of
+#                               another VM: poll it with wait_for)
+#   serve PORT WORD             answer WORD to everyone on PORT, in the background
+#   sent_by FILE PATTERN        in a `tcpdump -e` capture FILE, who sent the lines matching
+#                               PATTERN: "MAC=COUNT " for each source hardware address
 #   $NOPRIV                     command prefix: run as nobody without capabilities
 
 set -u
@@ -505,4 +511,20 @@ etcd_stop() {
 	[ -n "$ETCD_PID" ] || return 0
 	stop "$ETCD_PID"
 	ETCD_PID=
+}
+
+vm_mac() {
+	printf '52:54:00:00:00:%02x' "$1"
+}
+
+fetch() {
+	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
+}
+
+serve() {
+	socat "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
+}
+
+sent_by() {
+	grep -E "$2" "$1" | awk '{ print $2 }' | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
 }

@@ -27,15 +27,6 @@ ALL=http://192.168.77.1:2379,http://192.168.77.2:2379,http://192.168.77.3:2379
 # etcdctl against the local member (127.0.0.1:2379) unless --endpoints says otherwise.
 ec() { etcdctl --dial-timeout=5s --command-timeout=30s "$@"; }
 
-# fetch HOST PORT WORD: the marker service on HOST:PORT answers WORD.
-fetch() {
-	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
-}
-
-# serve PORT WORD: answer WORD to everyone on PORT, in the background.
-serve() {
-	socat "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
-}
 
 # p50 of the numbers in FILE (one a line).
 p50() {

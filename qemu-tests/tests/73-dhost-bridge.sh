@@ -36,13 +36,6 @@ MEMBERS=3
 LEADER_VM=2
 KB=300
 
-mac() { printf '52:54:00:00:00:%02x' "$1"; }
-fetch() {
-	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
-}
-serve() {
-	socat "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
-}
 dg() { vrctx-probe genl --family dhost "$@"; }
 
 must ip addr add "192.168.77.$VMID/24" dev eth0
@@ -102,10 +95,7 @@ if [ "$VMID" = 1 ]; then
 	capture_stop /tmp/wire2
 
 	# Who sent what, by hardware address (tcpdump -e: "SRC > DST, ...").
-	sent_by() { # FILE PATTERN
-		grep -E "$2" "$1" | awk '{ print $2 }' | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
-	}
-	leader=$(mac $LEADER_VM)
+	leader=$(vm_mac $LEADER_VM)
 	# (arping asks once, the client's own resolution may ask again)
 	got=$(sent_by /tmp/wire1 "Reply $SHARED is-at")
 	case "$got" in
@@ -125,8 +115,8 @@ if [ "$VMID" = 1 ]; then
 		set -- $svc
 		got=$(sent_by /tmp/wire1 "$SHARED\.$1 > ")
 		case "$got" in
-		"$(mac $3)="[0-9]*" ") ;;
-		*) fail "$2 $1: want packets from $(mac $3) only, got: $got" ;;
+		"$(vm_mac $3)="[0-9]*" ") ;;
+		*) fail "$2 $1: want packets from $(vm_mac $3) only, got: $got" ;;
 		esac
 	done
 	got=$(sent_by /tmp/wire1 "$SHARED\.7999 > $CLIENT\.[0-9]+: Flags \[R")
@@ -140,13 +130,13 @@ if [ "$VMID" = 1 ]; then
 	[ -z "$got" ] || fail "answers for 7998/7999 without an authoritative table: $got"
 	got=$(sent_by /tmp/wire2 "$SHARED\.7005 > ")
 	case "$got" in
-	"$(mac 4)="[0-9]*" ") ;;
-	*) fail "tcp 7005 (flooded): want packets from $(mac 4) only, got: $got" ;;
+	"$(vm_mac 4)="[0-9]*" ") ;;
+	*) fail "tcp 7005 (flooded): want packets from $(vm_mac 4) only, got: $got" ;;
 	esac
 	got=$(sent_by /tmp/wire2 "$SHARED\.7002 > ")
 	case "$got" in
-	"$(mac 3)="[0-9]*" ") ;;
-	*) fail "tcp 7002 (phase 2): want packets from $(mac 3) only, got: $got" ;;
+	"$(vm_mac 3)="[0-9]*" ") ;;
+	*) fail "tcp 7002 (phase 2): want packets from $(vm_mac 3) only, got: $got" ;;
 	esac
 	echo "client: phase 2: nothing answers unowned ports; flooded 7005 answered by member 3 only"
 
@@ -169,7 +159,7 @@ A="addr=ip:$SHARED ifindex=u32:$ifindex"
 if [ "$VMID" = $LEADER_VM ]; then
 	must vrctl lead $SHARED on
 	for m in 1 2 3; do
-		must dg peer-set $A member=u32:$m mac=mac:$(mac $((m + 1)))
+		must dg peer-set $A member=u32:$m mac=mac:$(vm_mac $((m + 1)))
 	done
 	must dg fwd-set $A proto=u32:6 lport=u16:7001 member=u32:1
 	must dg fwd-set $A proto=u32:6 lport=u16:7002 member=u32:2
@@ -220,9 +210,9 @@ if [ $VMID = 3 ]; then
 	# The client's segments reach member 2 from the leader, TTL untouched
 	# (tcpdump -e -v: "TIME SRC > DST, ethertype IPv4 ...: (tos 0x0, ttl 64, ...").
 	grep -E "[0-9a-f:]{17} > [0-9a-f:]{17}, " /tmp/in2 >/tmp/in2.frames
-	n=$(grep -c " $(mac $LEADER_VM) > $(mac 3), .*ttl 64," /tmp/in2.frames)
+	n=$(grep -c " $(vm_mac $LEADER_VM) > $(vm_mac 3), .*ttl 64," /tmp/in2.frames)
 	[ "$n" -ge 100 ] || fail "member 2: $n segments of the client from the leader with ttl 64"
-	got=$(grep -v " $(mac $LEADER_VM) > $(mac 3), .*ttl 64," /tmp/in2.frames | head -n 3)
+	got=$(grep -v " $(vm_mac $LEADER_VM) > $(vm_mac 3), .*ttl 64," /tmp/in2.frames | head -n 3)
 	[ -z "$got" ] || fail "member 2: segments not from the leader or with another TTL: $got"
 	echo "member 2: $n of the client's segments, all from the leader with ttl 64"
 fi

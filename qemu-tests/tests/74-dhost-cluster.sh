@@ -42,13 +42,6 @@ KB=200
 CLUSTER=vm2=http://192.168.77.2:2380,vm3=http://192.168.77.3:2380,vm4=http://192.168.77.4:2380
 ENDPOINTS=http://192.168.77.2:2379,http://192.168.77.3:2379,http://192.168.77.4:2379
 
-mac() { printf '52:54:00:00:00:%02x' "$1"; }
-fetch() {
-	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
-}
-serve() {
-	socat "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
-}
 # step N WORD: the client announces step WORD on port 9000+N; members wait.
 step() { serve $((9000 + $1)) "$2"; }
 wait_step() { wait_for 900 fetch 192.168.77.1 $((9000 + $1)) "$2"; }
@@ -82,19 +75,16 @@ if [ "$VMID" = 1 ]; then
 	echo probe | socat -T 1 - UDP:$SHARED:7998 >/dev/null 2>&1
 	sleep 2
 	capture_stop /tmp/wire
-	sent_by() { # PATTERN
-		grep -E "$1" /tmp/wire | awk '{ print $2 }' | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
-	}
-	leader=$(mac $LEADER_VM)
+	leader=$(vm_mac $LEADER_VM)
 	for svc in "7001 tcp 2" "7002 tcp 3" "7003 udp 4"; do
 		set -- $svc
-		got=$(sent_by "$SHARED\.$1 > ")
+		got=$(sent_by /tmp/wire "$SHARED\.$1 > ")
 		case "$got" in
-		"$(mac $3)="[0-9]*" ") ;;
-		*) fail "$2 $1: want packets from $(mac $3) only, got: $got" ;;
+		"$(vm_mac $3)="[0-9]*" ") ;;
+		*) fail "$2 $1: want packets from $(vm_mac $3) only, got: $got" ;;
 		esac
 	done
-	got=$(sent_by "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
+	got=$(sent_by /tmp/wire "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
 	[ "$got" = "$leader=2 " ] || fail "answers for 7998/7999: want one RST and one port unreachable from $leader, got: $got"
 	echo "client: each port served by its owner through the leader; one RST, one port unreachable"
 
