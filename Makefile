@@ -23,7 +23,7 @@ help:
 	@echo "make check T=43            build, then run only the tests whose name contains 43"
 	@echo "make soak                  the long soak loops (qemu-tests/soak), not part of check"
 	@echo "make compat                Linux's VRF selftest (fcnal-test.sh) with and without our modules: same results?"
-	@echo "make demo                  boot two VMs and show a narrated session"
+	@echo "make demo                  two narrated sessions: contexts (2 VMs), one address on three machines (4 VMs)"
 	@echo "make run-guest SCRIPT=f [VMS=n]  run your own script in n VMs on one L2 segment"
 	@echo "make shell [VMS=n]         interactive guest on the serial console (Ctrl-A X quits)"
 	@echo "make deps | kernel | modules | vrctl | initramfs [KIND=test|lean]"
@@ -40,7 +40,7 @@ modules: kernel
 
 vrctl:
 	@RUSTFLAGS='-C target-feature=+crt-static' cargo build -q --release --locked \
-		--target $(TARGET) -p vrctl -p vrctx-probe
+		--target $(TARGET) -p vrctl -p vrctx-probe -p dhostd
 
 runner:
 	@cargo build -q --release --locked -p vrctx-qemu-runner
@@ -75,6 +75,7 @@ compat: guest
 
 demo: guest
 	@$(VMRUN) run --kernel $(KERNEL) --initrd $(INITRD) --vms 2 --timeout $(TIMEOUT) qemu-tests/demo.sh
+	@$(VMRUN) run --kernel $(KERNEL) --initrd $(INITRD) --vms 4 --mem 768 --timeout 1200 qemu-tests/demo-cluster.sh
 
 run-guest: guest
 	@test -n "$(SCRIPT)" || { echo "usage: make run-guest SCRIPT=path [VMS=n]" >&2; exit 2; }

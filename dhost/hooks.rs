@@ -17,7 +17,7 @@ use core::net::Ipv4Addr;
 use kernel::{
     net::{
         netfilter::{
-            packet::{ArpIpv4, IcmpHeader, PacketType, Transport},
+            packet::{ArpIpv4, IcmpHeader, Ipv4Header, PacketType, TcpFlags, Transport},
             HookOps, HookPoint, Hooks, Packet, PernetHooks, Priority, State, Verdict,
         },
         Namespace,
@@ -31,7 +31,8 @@ use kernel::{
 };
 
 use crate::{
-    sys::{Core, Flags, Flow},
+    ports::slice_owner,
+    sys::{Core, Flags, Flow, FwdKey, FwdView},
     NAMESPACES,
 };
 
@@ -168,25 +169,162 @@ const PROTO_UDP: u8 = 17;
 /// answers it, so every member may take it.
 const ICMP_ECHOREPLY: u8 = 0;
 
-/// A frame sent to the link broadcast (or a multicast) address with a
-/// distributed unicast destination (a network processor that cannot tell
-/// the owner, or the test's neighbour entry): ours to take, as if it were
-/// addressed to us, or TCP and ICMP would drop it.
+/// At pre-routing, for a distributed destination: a frame sent to the
+/// link broadcast (or a multicast) address (a network processor that cannot
+/// tell the owner, or the test's neighbour entry) is ours to take, as if it
+/// were addressed to us, or TCP and ICMP would drop it; a frame addressed
+/// to the leader that bridges (it has a forwarding table) goes on to its
+/// owner ([`bridge`]).
 fn pre_routing(net: &Namespace, pkt: &Packet, state: &State) -> Decision {
-    if !matches!(
-        pkt.pkt_type(),
-        PacketType::Broadcast | PacketType::Multicast
-    ) {
-        return Decision::PASS;
-    }
     let (Some(ip), Some(ifindex)) = (pkt.ipv4(), state.in_ifindex()) else {
         return Decision::PASS;
     };
-    if !net.dev_addr_flags(ifindex, ip.daddr).is_distributed() {
-        return Decision::PASS;
+    match pkt.pkt_type() {
+        PacketType::Broadcast | PacketType::Multicast => {
+            if !net.dev_addr_flags(ifindex, ip.daddr).is_distributed() {
+                return Decision::PASS;
+            }
+            pkt.set_pkt_type(PacketType::Host);
+            Decision::accept(uapi::dhost_stat_DHOST_STAT_MARKED_HOST)
+        }
+        PacketType::Host if ifindex != LOOPBACK_IFINDEX => bridge(net, pkt, &ip),
+        _ => Decision::PASS,
     }
-    pkt.set_pkt_type(PacketType::Host);
-    Decision::accept(uapi::dhost_stat_DHOST_STAT_MARKED_HOST)
+}
+
+/// The flow of a packet to a distributed address, as the forwarding table
+/// keys it, and whether it opens a connection (a TCP SYN without ACK): TCP
+/// and UDP by their ports, an ICMP error by the flow it quotes (which this
+/// host sent); none for anything else (the leader's own business) and for
+/// fragments other than the first.
+fn flow_key(ip: &Ipv4Header, transport: Option<&Transport>) -> Option<(FwdKey, bool)> {
+    match transport? {
+        Transport::Tcp(tcp) => Some((
+            FwdKey {
+                proto: PROTO_TCP,
+                lport: tcp.dport,
+                remote: Some((ip.saddr, tcp.sport)),
+            },
+            tcp.flags.contains(TcpFlags::SYN) && !tcp.flags.contains(TcpFlags::ACK),
+        )),
+        Transport::Udp(udp) => Some((
+            FwdKey {
+                proto: PROTO_UDP,
+                lport: udp.dport,
+                remote: Some((ip.saddr, udp.sport)),
+            },
+            false,
+        )),
+        Transport::Icmp(icmp) if icmp.is_error() => {
+            let q = icmp.quoted?;
+            let ports = q.ports?;
+            matches!(q.ip.protocol, PROTO_TCP | PROTO_UDP).then_some((
+                FwdKey {
+                    proto: q.ip.protocol,
+                    lport: ports.sport,
+                    remote: Some((q.ip.daddr, ports.dport)),
+                },
+                false,
+            ))
+        }
+        Transport::Icmp(_) => None,
+    }
+}
+
+/// What the leader does with a frame for a distributed address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bridge {
+    /// Not the bridge's business: the local rules decide.
+    Pass,
+    /// For this member's own stack (counted as `stat`).
+    Local(u32),
+    /// On to member N, and not here.
+    Forward(u32),
+    /// Copied to every member, and here too.
+    Flood,
+}
+
+/// The bridge rule, for a frame whose flow the table describes as `v`:
+/// only the leader with a table bridges; a frame from a member is never
+/// forwarded again; the owner is the table's (connection, then port) or,
+/// for a packet that does not open a connection, the member whose slice of
+/// the ephemeral ports holds the port (replies to its outgoing
+/// connections, before any entry exists); unknown with an authoritative
+/// table: nobody owns it, and the leader's stack answers once; unknown
+/// otherwise: every member gets a copy, and nobody answers.
+fn bridge_rule(v: &FwdView, lport: u16, opens: bool) -> Bridge {
+    if !v.lead || !v.bridge {
+        return Bridge::Pass;
+    }
+    if v.from_peer {
+        return Bridge::Local(uapi::dhost_stat_DHOST_STAT_BRIDGE_LOOP);
+    }
+    let owner = v.owner.or_else(|| {
+        (!opens)
+            .then(|| slice_owner(lport, v.members, v.port_lo, v.port_hi))
+            .flatten()
+    });
+    match owner {
+        Some(m) if m == v.member => Bridge::Local(uapi::dhost_stat_DHOST_STAT_BRIDGE_LOCAL),
+        Some(m) => Bridge::Forward(m),
+        None if v.auth => Bridge::Pass,
+        None => Bridge::Flood,
+    }
+}
+
+/// Bridge mode on the leader (see [`bridge_rule`]). A forwarded frame is a
+/// copy; the original is then dropped here.
+fn bridge(net: &Namespace, pkt: &Packet, ip: &Ipv4Header) -> Decision {
+    let ctx = pkt.vrctx();
+    let transport = pkt.transport(ip);
+    let (key, opens) = match flow_key(ip, transport.as_ref()) {
+        Some(k) => k,
+        // Fragments after the first cannot be told apart: every member
+        // gets them (the owner reassembles, the others let them expire).
+        None if ip.fragment_offset() != 0 => (
+            FwdKey {
+                proto: ip.protocol,
+                lport: 0,
+                remote: None,
+            },
+            false,
+        ),
+        None => return Decision::PASS,
+    };
+    let Some(view) = net.fwd_query(pkt, ip.daddr, ctx, &key) else {
+        return Decision::PASS;
+    };
+    let rule = if key.lport == 0 {
+        if view.lead && view.bridge && !view.from_peer {
+            Bridge::Flood
+        } else {
+            Bridge::Pass
+        }
+    } else {
+        bridge_rule(&view, key.lport, opens)
+    };
+    match rule {
+        Bridge::Pass => Decision::PASS,
+        Bridge::Local(stat) => Decision::accept(stat),
+        Bridge::Forward(m) => match net.bridge_copy(pkt, ip.daddr, ctx, m) {
+            Ok(()) => Decision::drop(uapi::dhost_stat_DHOST_STAT_BRIDGED),
+            // The owner's hardware address is not known (yet): as if the
+            // owner were.
+            Err(_) => flood(net, pkt, ip.daddr, ctx, &view),
+        },
+        Bridge::Flood => flood(net, pkt, ip.daddr, ctx, &view),
+    }
+}
+
+/// A copy of `pkt` to every other member whose address the table knows;
+/// the frame itself stays here.
+fn flood(net: &Namespace, pkt: &Packet, addr: Ipv4Addr, ctx: u32, v: &FwdView) -> Decision {
+    for m in (1..=v.members).filter(|&m| m != v.member) {
+        // A member not known yet cannot be reached; a failed copy is
+        // counted by the core.
+        let _ = net.bridge_copy(pkt, addr, ctx, m);
+    }
+    Decision::accept(uapi::dhost_stat_DHOST_STAT_FLOODED)
 }
 
 /// `LOOPBACK_IFINDEX`: `lo` is interface 1 in every namespace.
@@ -401,6 +539,164 @@ mod tests {
             code: 4,
             quoted,
         })
+    }
+
+    #[test]
+    fn bridge_rules() {
+        use uapi::*;
+        // Member 1 of 3 leads; the default ephemeral range.
+        let lead = FwdView {
+            lead: true,
+            bridge: true,
+            auth: true,
+            from_peer: false,
+            member: 1,
+            members: 3,
+            owner: None,
+            port_lo: 32768,
+            port_hi: 60999,
+        };
+        let local = Bridge::Local(dhost_stat_DHOST_STAT_BRIDGE_LOCAL);
+        // (view, port, opens a connection, rule)
+        let table = [
+            // The table's owner, whatever else.
+            (
+                FwdView {
+                    owner: Some(2),
+                    ..lead
+                },
+                80,
+                true,
+                Bridge::Forward(2),
+            ),
+            (
+                FwdView {
+                    owner: Some(1),
+                    ..lead
+                },
+                80,
+                true,
+                local,
+            ),
+            (
+                FwdView {
+                    owner: Some(3),
+                    auth: false,
+                    ..lead
+                },
+                80,
+                false,
+                Bridge::Forward(3),
+            ),
+            // Unknown: answered here (authoritative) or flooded.
+            (lead, 80, true, Bridge::Pass),
+            (
+                FwdView {
+                    auth: false,
+                    ..lead
+                },
+                80,
+                true,
+                Bridge::Flood,
+            ),
+            // Unknown, in member 2's slice: a reply to its connection...
+            (lead, 45000, false, Bridge::Forward(2)),
+            (lead, 33000, false, local),
+            // ... but a SYN is a new connection: nobody's.
+            (lead, 45000, true, Bridge::Pass),
+            (
+                FwdView {
+                    auth: false,
+                    ..lead
+                },
+                45000,
+                true,
+                Bridge::Flood,
+            ),
+            // A frame from a member is never forwarded again.
+            (
+                FwdView {
+                    from_peer: true,
+                    owner: Some(2),
+                    ..lead
+                },
+                80,
+                false,
+                Bridge::Local(dhost_stat_DHOST_STAT_BRIDGE_LOOP),
+            ),
+            // Only the leader with a table bridges.
+            (
+                FwdView {
+                    lead: false,
+                    owner: Some(2),
+                    ..lead
+                },
+                80,
+                false,
+                Bridge::Pass,
+            ),
+            (
+                FwdView {
+                    bridge: false,
+                    ..lead
+                },
+                45000,
+                false,
+                Bridge::Pass,
+            ),
+        ];
+        for (i, (view, port, opens, want)) in table.into_iter().enumerate() {
+            let got = bridge_rule(&view, port, opens);
+            if got != want {
+                pr_err!("bridge_rules: case {i}: {got:?}, want {want:?}\n");
+            }
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn flow_keys() {
+        let ip = Ipv4Header {
+            header_len: 20,
+            tos: 0,
+            total_len: 60,
+            id: 0,
+            frag_off: 0,
+            ttl: 64,
+            protocol: PROTO_TCP,
+            saddr: CLIENT,
+            daddr: SHARED,
+        };
+        let tcp = |flags| {
+            Transport::Tcp(kernel::net::netfilter::packet::TcpHeader {
+                sport: 40000,
+                dport: 80,
+                seq: 0,
+                ack_seq: 0,
+                header_len: 20,
+                flags,
+            })
+        };
+        let key = |proto| FwdKey {
+            proto,
+            lport: 80,
+            remote: Some((CLIENT, 40000)),
+        };
+        assert_eq!(
+            flow_key(&ip, Some(&tcp(TcpFlags::SYN))),
+            Some((key(PROTO_TCP), true))
+        );
+        assert_eq!(
+            flow_key(&ip, Some(&tcp(TcpFlags::ACK))),
+            Some((key(PROTO_TCP), false))
+        );
+        // An ICMP error: the flow it quotes, as this host sent it.
+        assert_eq!(
+            flow_key(&ip, Some(&icmp(3, Some(PROTO_UDP)))),
+            Some((key(PROTO_UDP), false))
+        );
+        assert_eq!(flow_key(&ip, Some(&icmp(8, None))), None);
+        assert_eq!(flow_key(&ip, None), None);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The generic netlink family `dhost`: distributed addresses (set, clear,
-//! lead, dump), the decision and hook counters, and the `events` group
-//! (see `events.rs`). No `unsafe`.
+//! lead, dump), the leader's forwarding table (owners, members' hardware
+//! addresses, authority, dump, flush), the decision and hook counters, and
+//! the `events` group (see `events.rs`). No `unsafe`.
 
 #![deny(unsafe_code)]
 
@@ -12,7 +13,7 @@ use kernel::{
     module::this_module,
     net::{
         netlink::{
-            attr::{InAddr, Uint, U16, U32},
+            attr::{EthAddr, InAddr, Uint, U16, U32},
             Attr, Attrs, Commands, Dump, Family, MulticastGroup, Operation, Policy, Request,
         },
         Namespace,
@@ -24,7 +25,7 @@ use kernel::{
 
 use crate::{
     hooks::{Counters, POINTS},
-    sys::{AddrInfo, Core},
+    sys::{AddrInfo, Core, FwdItem, FwdKey},
     NAMESPACES,
 };
 
@@ -35,6 +36,13 @@ const CMD_ADDR_DEL: u8 = uapi::dhost_cmd_DHOST_CMD_ADDR_DEL as u8;
 const CMD_LEAD: u8 = uapi::dhost_cmd_DHOST_CMD_LEAD as u8;
 const CMD_ADDR_GET: u8 = uapi::dhost_cmd_DHOST_CMD_ADDR_GET as u8;
 pub(crate) const CMD_EVENT: u8 = uapi::dhost_cmd_DHOST_CMD_EVENT as u8;
+const CMD_FWD_SET: u8 = uapi::dhost_cmd_DHOST_CMD_FWD_SET as u8;
+const CMD_FWD_DEL: u8 = uapi::dhost_cmd_DHOST_CMD_FWD_DEL as u8;
+const CMD_PEER_SET: u8 = uapi::dhost_cmd_DHOST_CMD_PEER_SET as u8;
+const CMD_PEER_DEL: u8 = uapi::dhost_cmd_DHOST_CMD_PEER_DEL as u8;
+const CMD_AUTH: u8 = uapi::dhost_cmd_DHOST_CMD_AUTH as u8;
+const CMD_FWD_GET: u8 = uapi::dhost_cmd_DHOST_CMD_FWD_GET as u8;
+const CMD_FWD_FLUSH: u8 = uapi::dhost_cmd_DHOST_CMD_FWD_FLUSH as u8;
 
 /// The number of `enum dhost_stat` counters.
 const STATS: usize = uapi::dhost_stat___DHOST_STAT_MAX as usize;
@@ -58,18 +66,17 @@ const COUNT: Attr<Uint> =
     Attr::new(uapi::dhost_attr_DHOST_A_COUNT).read_only_msg(c"Counters are read-only");
 pub(crate) const EVENT: Attr<U32> =
     Attr::new(uapi::dhost_attr_DHOST_A_EVENT).read_only_msg(c"Events come from the kernel");
-pub(crate) const PROTO: Attr<U32> =
-    Attr::new(uapi::dhost_attr_DHOST_A_PROTO).read_only_msg(c"Events come from the kernel");
+// PROTO, LPORT, RADDR and RPORT describe events and key forwarding entries.
+pub(crate) const PROTO: Attr<U32> = Attr::new(uapi::dhost_attr_DHOST_A_PROTO);
 pub(crate) const LADDR: Attr<InAddr> =
     Attr::new(uapi::dhost_attr_DHOST_A_LADDR).read_only_msg(c"Events come from the kernel");
-pub(crate) const LPORT: Attr<U16> =
-    Attr::new(uapi::dhost_attr_DHOST_A_LPORT).read_only_msg(c"Events come from the kernel");
-pub(crate) const RADDR: Attr<InAddr> =
-    Attr::new(uapi::dhost_attr_DHOST_A_RADDR).read_only_msg(c"Events come from the kernel");
-pub(crate) const RPORT: Attr<U16> =
-    Attr::new(uapi::dhost_attr_DHOST_A_RPORT).read_only_msg(c"Events come from the kernel");
+pub(crate) const LPORT: Attr<U16> = Attr::new(uapi::dhost_attr_DHOST_A_LPORT);
+pub(crate) const RADDR: Attr<InAddr> = Attr::new(uapi::dhost_attr_DHOST_A_RADDR);
+pub(crate) const RPORT: Attr<U16> = Attr::new(uapi::dhost_attr_DHOST_A_RPORT);
 pub(crate) const CTX: Attr<U32> =
     Attr::new(uapi::dhost_attr_DHOST_A_CTX).read_only_msg(c"The context is the interface's");
+const MAC: Attr<EthAddr> = Attr::new(uapi::dhost_attr_DHOST_A_MAC);
+const AUTH_MS: Attr<U32> = Attr::new(uapi::dhost_attr_DHOST_A_AUTH_MS);
 
 static POLICY: Policy<{ uapi::dhost_attr___DHOST_A_MAX as usize }> = Policy::new(&[
     HOOK.entry(),
@@ -90,16 +97,25 @@ static POLICY: Policy<{ uapi::dhost_attr___DHOST_A_MAX as usize }> = Policy::new
     RADDR.entry(),
     RPORT.entry(),
     CTX.entry(),
+    MAC.entry(),
+    AUTH_MS.entry(),
 ]);
 
 /// Anybody may read; changing an address takes `CAP_NET_ADMIN` in the
 /// namespace.
-static OPS: [Operation; 5] = [
+static OPS: [Operation; 12] = [
     Operation::doit_and_dumpit::<Dhost>(CMD_GET_STATS),
     Operation::doit::<Dhost>(CMD_ADDR_SET).uns_admin_perm(),
     Operation::doit::<Dhost>(CMD_ADDR_DEL).uns_admin_perm(),
     Operation::doit::<Dhost>(CMD_LEAD).uns_admin_perm(),
     Operation::dumpit::<Dhost>(CMD_ADDR_GET),
+    Operation::doit::<Dhost>(CMD_FWD_SET).uns_admin_perm(),
+    Operation::doit::<Dhost>(CMD_FWD_DEL).uns_admin_perm(),
+    Operation::doit::<Dhost>(CMD_PEER_SET).uns_admin_perm(),
+    Operation::doit::<Dhost>(CMD_PEER_DEL).uns_admin_perm(),
+    Operation::doit::<Dhost>(CMD_AUTH).uns_admin_perm(),
+    Operation::dumpit::<Dhost>(CMD_FWD_GET),
+    Operation::doit::<Dhost>(CMD_FWD_FLUSH).uns_admin_perm(),
 ];
 
 /// The multicast group `events`: bind, listen, accept, connect and close
@@ -181,6 +197,122 @@ fn set_lead(req: &Request<'_>) -> Result {
         .addr_lead(ifindex, req.get(ADDR), lead, &req.ext_ack())
 }
 
+/// The member number of `req` (required).
+fn member(req: &Request<'_>) -> Result<u32> {
+    req.get(MEMBER)
+        .ok_or_else(|| refuse(req, EINVAL, c"Missing member number (DHOST_A_MEMBER)"))
+}
+
+/// The forwarding-table key of `req`: PROTO and LPORT, and for one
+/// connection RADDR and RPORT (the core checks the values).
+fn fwd_key(req: &Request<'_>) -> Result<FwdKey> {
+    let proto = req
+        .get(PROTO)
+        .ok_or_else(|| refuse(req, EINVAL, c"Missing protocol (DHOST_A_PROTO)"))?;
+    let proto = u8::try_from(proto)
+        .map_err(|_| refuse(req, EPROTONOSUPPORT, c"Protocol must be TCP or UDP"))?;
+    let lport = req
+        .get(LPORT)
+        .ok_or_else(|| refuse(req, EINVAL, c"Missing port (DHOST_A_LPORT)"))?;
+    let remote = match (req.get(RADDR), req.get(RPORT)) {
+        (Some(a), Some(p)) => Some((a, p)),
+        (None, None) => None,
+        _ => {
+            return Err(refuse(
+                req,
+                EINVAL,
+                c"A connection needs both DHOST_A_RADDR and DHOST_A_RPORT",
+            ))
+        }
+    };
+    Ok(FwdKey {
+        proto,
+        lport,
+        remote,
+    })
+}
+
+fn fwd_set(req: &Request<'_>, set: bool) -> Result {
+    let addr = addr(req)?;
+    let ifindex = ifindex(req)?;
+    let key = fwd_key(req)?;
+    let member = if set {
+        let m = member(req)?;
+        if m == 0 {
+            return Err(refuse(
+                req,
+                ERANGE,
+                c"Member number must be 1..member count",
+            ));
+        }
+        m
+    } else {
+        0
+    };
+    req.net()
+        .fwd_set(ifindex, addr, &key, member, &req.ext_ack())
+}
+
+fn peer_set(req: &Request<'_>, set: bool) -> Result {
+    let addr = addr(req)?;
+    let ifindex = ifindex(req)?;
+    let member = member(req)?;
+    let mac = if set {
+        Some(req.get(MAC).ok_or_else(|| {
+            refuse(
+                req,
+                EINVAL,
+                c"Missing hardware address (DHOST_A_MAC, 6 bytes)",
+            )
+        })?)
+    } else {
+        None
+    };
+    req.net()
+        .peer_set(ifindex, addr, member, mac, &req.ext_ack())
+}
+
+fn auth(req: &Request<'_>) -> Result {
+    let addr = addr(req)?;
+    let ifindex = ifindex(req)?;
+    let ms = req
+        .get(AUTH_MS)
+        .ok_or_else(|| refuse(req, EINVAL, c"Missing duration (DHOST_A_AUTH_MS)"))?;
+    req.net().fwd_auth(ifindex, addr, ms, &req.ext_ack())
+}
+
+fn fwd_flush(req: &Request<'_>) -> Result {
+    let addr = addr(req)?;
+    let ifindex = ifindex(req)?;
+    req.net().fwd_flush(ifindex, addr, &req.ext_ack())
+}
+
+/// One item of the table of `info`'s address.
+fn put_item(a: &mut Attrs<'_>, info: &AddrInfo, item: &FwdItem) -> Result {
+    a.put(ADDR, info.addr)?;
+    a.put(IFINDEX, u32::try_from(info.ifindex)?)?;
+    match *item {
+        FwdItem::Table { auth_ms } => a.put(AUTH_MS, auth_ms),
+        FwdItem::Peer { member, mac } => {
+            a.put(MEMBER, member)?;
+            a.put(MAC, mac)
+        }
+        FwdItem::Entry { key, member } => {
+            a.put(PROTO, u32::from(key.proto))?;
+            a.put(LPORT, key.lport)?;
+            if let Some((raddr, rport)) = key.remote {
+                a.put(RADDR, raddr)?;
+                a.put(RPORT, rport)?;
+            }
+            a.put(MEMBER, member)
+        }
+    }
+}
+
+/// The dump cursor of `FWD_GET`: the address (in `addr_nth()` order) in
+/// the high half, the item of its table in the low half.
+const ITEM_BITS: u32 = 32;
+
 fn put_hook(a: &mut Attrs<'_>, counters: &Counters, hook: usize) -> Result {
     let packets = counters.packets(hook).ok_or(EINVAL)?;
     a.put(HOOK, u32::try_from(hook)?)?;
@@ -243,6 +375,12 @@ impl Commands for Dhost {
             CMD_ADDR_SET => addr_set(req),
             CMD_ADDR_DEL => addr_del(req),
             CMD_LEAD => set_lead(req),
+            CMD_FWD_SET => fwd_set(req, true),
+            CMD_FWD_DEL => fwd_set(req, false),
+            CMD_PEER_SET => peer_set(req, true),
+            CMD_PEER_DEL => peer_set(req, false),
+            CMD_AUTH => auth(req),
+            CMD_FWD_FLUSH => fwd_flush(req),
             _ => Err(EOPNOTSUPP),
         }
     }
@@ -275,6 +413,25 @@ impl Commands for Dhost {
                     }
                     n += 1;
                     dump.set_cursor(n);
+                }
+                Ok(())
+            }
+            // Every distributed address's table: the table itself, its
+            // peers, its entries.
+            CMD_FWD_GET => {
+                let mut cursor = dump.cursor();
+                while let Some(info) = net.addr_nth(cursor >> ITEM_BITS) {
+                    let item = cursor & ((1 << ITEM_BITS) - 1);
+                    match net.fwd_nth(info.ifindex, info.addr, item) {
+                        Some(it) => {
+                            if !dump.entry(CMD_FWD_GET, |a| put_item(a, &info, &it))? {
+                                break;
+                            }
+                            cursor += 1;
+                        }
+                        None => cursor = ((cursor >> ITEM_BITS) + 1) << ITEM_BITS,
+                    }
+                    dump.set_cursor(cursor);
                 }
                 Ok(())
             }

@@ -9,8 +9,21 @@
 
 #![deny(unsafe_code)]
 
+use crate::sys::slice;
+
+/// The member whose slice of the ephemeral range `lo..=hi` holds `port`,
+/// if one does (the leader steers replies to a member's outgoing
+/// connections by this alone).
+pub(crate) fn slice_owner(port: u16, members: u32, lo: u16, hi: u16) -> Option<u32> {
+    if port < lo || port > hi {
+        return None;
+    }
+    (1..=members).find(|&m| slice(m, members, lo, hi).is_some_and(|(a, b)| (a..=b).contains(&port)))
+}
+
 #[kernel::prelude::kunit_tests(dhost_ports)]
 mod tests {
+    use super::slice_owner;
     use crate::sys::slice;
 
     /// Linux's default `ip_local_port_range`.
@@ -29,6 +42,24 @@ mod tests {
             }
             assert_eq!(next, u32::from(HI) + 1);
         }
+    }
+
+    #[test]
+    fn owner_of_a_port() {
+        // 3 members: 32768-42177 / 42178-51587 / 51588-60999.
+        let table = [
+            (32768, Some(1)),
+            (42177, Some(1)),
+            (42178, Some(2)),
+            (51588, Some(3)),
+            (60999, Some(3)),
+            (61000, None),
+            (80, None),
+        ];
+        for (port, owner) in table {
+            assert_eq!((port, slice_owner(port, 3, LO, HI)), (port, owner));
+        }
+        assert_eq!(slice_owner(40000, 0, LO, HI), None);
     }
 
     #[test]

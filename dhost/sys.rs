@@ -11,7 +11,7 @@ use core::net::Ipv4Addr;
 use kernel::{
     bindings,
     error::to_result,
-    net::{netlink::ExtAck, Namespace},
+    net::{netfilter::Packet, netlink::ExtAck, Namespace},
     prelude::*,
     sync::rcu,
 };
@@ -90,6 +90,47 @@ pub(crate) struct Flow {
     pub(crate) ifindex: i32,
 }
 
+/// The key of a forwarding-table entry: a port, or one connection to it
+/// (host byte order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FwdKey {
+    pub(crate) proto: u8,
+    pub(crate) lport: u16,
+    /// For a connection: its remote address and port.
+    pub(crate) remote: Option<(Ipv4Addr, u16)>,
+}
+
+/// One item of a forwarding table, as a dump reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FwdItem {
+    /// The table: authoritative for so many more milliseconds (0: not).
+    Table { auth_ms: u32 },
+    /// Member `member` is at hardware address `mac`.
+    Peer { member: u32, mac: [u8; 6] },
+    /// `key` is owned by `member`.
+    Entry { key: FwdKey, member: u32 },
+}
+
+/// What the forwarding table of a distributed address says of a packet's
+/// flow (see `dhost_fwd_query()`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FwdView {
+    pub(crate) lead: bool,
+    /// The address has a table (bridging is on).
+    pub(crate) bridge: bool,
+    /// The table is authoritative.
+    pub(crate) auth: bool,
+    /// The frame came from a member (never forwarded again).
+    pub(crate) from_peer: bool,
+    pub(crate) member: u32,
+    pub(crate) members: u32,
+    /// The owner of the flow, if the table knows it.
+    pub(crate) owner: Option<u32>,
+    /// The whole ephemeral port range, before slicing.
+    pub(crate) port_lo: u16,
+    pub(crate) port_hi: u16,
+}
+
 /// The distributed-host core's view of a network namespace.
 pub(crate) trait Core {
     /// Marks `addr` of interface `ifindex` distributed: this is member
@@ -128,6 +169,36 @@ pub(crate) trait Core {
     fn count(&self, stat: u32);
     /// A decision counter (`enum dhost_stat`).
     fn stat(&self, stat: u32) -> u64;
+    /// Enters `key` into the forwarding table of `addr`, owned by `member`,
+    /// or removes it (`member` 0).
+    fn fwd_set(
+        &self,
+        ifindex: i32,
+        addr: Ipv4Addr,
+        key: &FwdKey,
+        member: u32,
+        ack: &ExtAck<'_>,
+    ) -> Result;
+    /// Sets (or, without `mac`, forgets) member `member`'s hardware address.
+    fn peer_set(
+        &self,
+        ifindex: i32,
+        addr: Ipv4Addr,
+        member: u32,
+        mac: Option<[u8; 6]>,
+        ack: &ExtAck<'_>,
+    ) -> Result;
+    /// Makes the table of `addr` authoritative for `msecs` ms (0: not).
+    fn fwd_auth(&self, ifindex: i32, addr: Ipv4Addr, msecs: u32, ack: &ExtAck<'_>) -> Result;
+    /// Drops the table of `addr`.
+    fn fwd_flush(&self, ifindex: i32, addr: Ipv4Addr, ack: &ExtAck<'_>) -> Result;
+    /// The `n`-th item of the table of `addr`, if there are more than `n`.
+    fn fwd_nth(&self, ifindex: i32, addr: Ipv4Addr, n: usize) -> Option<FwdItem>;
+    /// What the table of `addr` (local in `ctx`) says of `pkt`'s flow; none
+    /// if `addr` is not distributed.
+    fn fwd_query(&self, pkt: &Packet, addr: Ipv4Addr, ctx: u32, key: &FwdKey) -> Option<FwdView>;
+    /// Sends a copy of `pkt` on to member `member` of `addr`.
+    fn bridge_copy(&self, pkt: &Packet, addr: Ipv4Addr, ctx: u32, member: u32) -> Result;
 }
 
 impl Core for Namespace {
@@ -239,11 +310,142 @@ impl Core for Namespace {
         // SAFETY: As in `count`.
         unsafe { bindings::dhost_stat(self.as_raw(), stat) }
     }
+
+    fn fwd_set(
+        &self,
+        ifindex: i32,
+        addr: Ipv4Addr,
+        key: &FwdKey,
+        member: u32,
+        ack: &ExtAck<'_>,
+    ) -> Result {
+        let (raddr, rport) = key.remote.unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
+        // SAFETY: As in `addr_set`.
+        to_result(unsafe {
+            bindings::dhost_fwd_set(
+                self.as_raw(),
+                ifindex,
+                be32(addr),
+                key.proto,
+                key.lport.to_be(),
+                be32(raddr),
+                rport.to_be(),
+                member,
+                ack.as_raw(),
+            )
+        })
+    }
+
+    fn peer_set(
+        &self,
+        ifindex: i32,
+        addr: Ipv4Addr,
+        member: u32,
+        mac: Option<[u8; 6]>,
+        ack: &ExtAck<'_>,
+    ) -> Result {
+        let mac_ptr = mac.as_ref().map_or(core::ptr::null(), |m| m.as_ptr());
+        // SAFETY: As in `addr_set`; `mac_ptr` is null or points at six
+        // bytes that outlive the call.
+        to_result(unsafe {
+            bindings::dhost_peer_set(
+                self.as_raw(),
+                ifindex,
+                be32(addr),
+                member,
+                mac_ptr,
+                ack.as_raw(),
+            )
+        })
+    }
+
+    fn fwd_auth(&self, ifindex: i32, addr: Ipv4Addr, msecs: u32, ack: &ExtAck<'_>) -> Result {
+        // SAFETY: As in `addr_set`.
+        to_result(unsafe {
+            bindings::dhost_fwd_auth(self.as_raw(), ifindex, be32(addr), msecs, ack.as_raw())
+        })
+    }
+
+    fn fwd_flush(&self, ifindex: i32, addr: Ipv4Addr, ack: &ExtAck<'_>) -> Result {
+        // SAFETY: As in `addr_set`.
+        to_result(unsafe {
+            bindings::dhost_fwd_flush(self.as_raw(), ifindex, be32(addr), ack.as_raw())
+        })
+    }
+
+    fn fwd_nth(&self, ifindex: i32, addr: Ipv4Addr, n: usize) -> Option<FwdItem> {
+        let n = u32::try_from(n).ok()?;
+        let mut item = bindings::dhost_fwd_item::default();
+        // SAFETY: `self` is a live namespace and `item` is ours to fill; we
+        // run in process context.
+        to_result(unsafe {
+            bindings::dhost_fwd_nth(self.as_raw(), ifindex, be32(addr), n, &mut item)
+        })
+        .ok()?;
+        Some(match item.kind {
+            bindings::dhost_fwd_item_kind_DHOST_FWD_ITEM_TABLE => FwdItem::Table {
+                auth_ms: item.auth_ms,
+            },
+            bindings::dhost_fwd_item_kind_DHOST_FWD_ITEM_PEER => FwdItem::Peer {
+                member: item.member,
+                mac: item.mac,
+            },
+            _ => FwdItem::Entry {
+                key: FwdKey {
+                    proto: item.proto,
+                    lport: u16::from_be(item.lport),
+                    remote: (item.raddr != 0)
+                        .then(|| (addr_of(item.raddr), u16::from_be(item.rport))),
+                },
+                member: item.member,
+            },
+        })
+    }
+
+    fn fwd_query(&self, pkt: &Packet, addr: Ipv4Addr, ctx: u32, key: &FwdKey) -> Option<FwdView> {
+        let (raddr, rport) = key.remote.unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
+        let mut q = bindings::dhost_fwd_query {
+            addr: be32(addr),
+            ctx,
+            skb: pkt.as_raw(),
+            raddr: be32(raddr),
+            lport: key.lport.to_be(),
+            rport: rport.to_be(),
+            proto: key.proto,
+            ..Default::default()
+        };
+        let _rcu = rcu::read_lock();
+        // SAFETY: `self` is a live namespace and we hold the RCU read lock;
+        // `pkt` is the hook's packet, valid for the call, which the core
+        // only reads; `q` is ours.
+        if !unsafe { bindings::dhost_fwd_query(self.as_raw(), &mut q) } {
+            return None;
+        }
+        Some(FwdView {
+            lead: q.lead,
+            bridge: q.bridge,
+            auth: q.auth,
+            from_peer: q.from_peer,
+            member: q.member,
+            members: q.members,
+            owner: (q.owner != 0).then_some(q.owner),
+            port_lo: u16::try_from(q.port_lo).unwrap_or(0),
+            port_hi: u16::try_from(q.port_hi).unwrap_or(0),
+        })
+    }
+
+    fn bridge_copy(&self, pkt: &Packet, addr: Ipv4Addr, ctx: u32, member: u32) -> Result {
+        // SAFETY: `self` is a live namespace; `pkt` is the hook's packet,
+        // valid for the call; with `copy` the core sends a copy of it and
+        // neither keeps nor frees it.
+        to_result(unsafe {
+            bindings::dhost_bridge_send(self.as_raw(), pkt.as_raw(), be32(addr), ctx, member, true)
+        })
+    }
 }
 
 /// Member `member`'s slice of `members` of the port range `lo..=hi`
 /// (`dhost_slice()`), if there is one.
-#[cfg(CONFIG_KUNIT = "y")]
 pub(crate) fn slice(member: u32, members: u32, lo: u16, hi: u16) -> Option<(u16, u16)> {
     let (member, members) = (i32::try_from(member).ok()?, i32::try_from(members).ok()?);
     let (mut lo, mut hi) = (i32::from(lo), i32::from(hi));

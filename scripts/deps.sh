@@ -5,7 +5,7 @@
 
 APT_PKGS=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
 	kmod dwarves rsync qemu-system-x86 iproute2 python3-venv
-	file)
+	file protobuf-compiler)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do

@@ -11,6 +11,8 @@
 #   - vrctx-probe (guest test tool) into /usr/local/bin: $VRCTX_PROBE, default
 #     target/x86_64-unknown-linux-gnu/release/vrctx-probe, taken if it exists
 #     (an explicit VRCTX_PROBE must exist),
+#   - dhostd (cluster daemon) into /usr/local/bin: $DHOSTD, default
+#     target/x86_64-unknown-linux-gnu/release/dhostd, taken if it exists,
 #   - $GUEST_BINS: more programs for /usr/local/bin (space-separated paths;
 #     each must exist),
 #   - build/modules-KIND/*.ko (or $MODULES_DIR/*.ko) into /lib/modules/vrctx/,
@@ -69,6 +71,14 @@ if [ -n "${VRCTX_PROBE:-}" ]; then
 	extra_bins+=("$(abspath "$VRCTX_PROBE")")
 elif [ -f "$ROOT/target/x86_64-unknown-linux-gnu/release/vrctx-probe" ]; then
 	extra_bins+=("$ROOT/target/x86_64-unknown-linux-gnu/release/vrctx-probe")
+fi
+# dhostd (the distributed-host cluster daemon): $DHOSTD, default the release
+# build, taken if it exists (an explicit DHOSTD must exist).
+if [ -n "${DHOSTD:-}" ]; then
+	[ -f "$DHOSTD" ] || die "dhostd not found at DHOSTD=$DHOSTD"
+	extra_bins+=("$(abspath "$DHOSTD")")
+elif [ -f "$ROOT/target/x86_64-unknown-linux-gnu/release/dhostd" ]; then
+	extra_bins+=("$ROOT/target/x86_64-unknown-linux-gnu/release/dhostd")
 fi
 for f in ${GUEST_BINS:-}; do
 	[ -f "$f" ] || die "GUEST_BINS: $f not found"

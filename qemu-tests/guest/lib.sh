@@ -48,6 +48,25 @@
 #   leak_check MAX_KB WHAT      no kmemleak report, slab grew less than MAX_KB
 #   ctx_cycles N M ID NAME      create/delete context ID NAME N times over one netlink
 #                               socket (vrctx-probe cycle), then M times through vrctl
+#   etcd_cluster N              print the --initial-cluster of VMs 1..N: members vm1..vmN
+#                               with peers on http://192.168.77.K:2380 (eth0 of VM K)
+#   etcd_start NAME IP CLUSTER  start etcd member NAME (peer http://IP:2380, client
+#                               http://IP:2379 and http://127.0.0.1:2379) of a new
+#                               cluster CLUSTER (NAME=URL,...) in the background: data in
+#                               /run/etcd-NAME (tmpfs, fresh), log /tmp/etcd-NAME.log
+#                               (shown by fail()); sets $ETCD_PID, $ETCD_START_MS; timeouts
+#                               $ETCD_HEARTBEAT_MS/$ETCD_ELECTION_MS (docs/cluster.md)
+#   etcd_wait_healthy SECONDS   poll the local member (127.0.0.1:2379) until `etcdctl
+#                               endpoint health` is healthy and a put+get of
+#                               vrctx/health/NAME round-trips, else FAIL (also if etcd
+#                               exits); sets $ETCD_UP_MS (ms from etcd_start to healthy)
+#   etcd_stop                   SIGTERM the member (SIGKILL after 5 s) and reap it
+#   vm_mac N                    the hardware address of VM N's eth0 (52:54:00:00:00:0N)
+#   fetch HOST PORT WORD        the marker service on HOST:PORT answers WORD (a step of
+#                               another VM: poll it with wait_for)
+#   serve PORT WORD             answer WORD to everyone on PORT, in the background
+#   sent_by FILE PATTERN        in a `tcpdump -e` capture FILE, who sent the lines matching
+#                               PATTERN: "MAC=COUNT " for each source hardware address
 #   $NOPRIV                     command prefix: run as nobody without capabilities
 
 set -u
@@ -421,4 +440,91 @@ stop() {
 	retry 5 gone "$@" || for _p; do kill -9 "$_p" 2>/dev/null; done
 	for _p; do wait "$_p" 2>/dev/null; done
 	return 0
+}
+
+# etcd (docs/cluster.md): one member per VM, for the distributed-host
+# cluster. The timeouts are measured for TCG guests (3 VMs sharing 2 host
+# cores): etcd's defaults (100/1000 ms) are for real hardware. A test may
+# set these before etcd_start (plain shell variables: etcd would take
+# exported ETCD_* variables as its own flags).
+ETCD_HEARTBEAT_MS=500
+ETCD_ELECTION_MS=5000
+ETCD_PID=
+ETCD_START_MS=0
+ETCD_UP_MS=0
+LIB_ETCD_NAME=
+LIB_ETCD_LOG=
+
+etcd_cluster() {
+	local _i=1 _c=
+	while [ $_i -le "$1" ]; do
+		_c="$_c${_c:+,}vm$_i=http://192.168.77.$_i:2380"
+		_i=$((_i + 1))
+	done
+	echo "$_c"
+}
+
+etcd_start() {
+	local _name=$1 _ip=$2 _dir=/run/etcd-$1
+	LIB_ETCD_NAME=$_name
+	LIB_ETCD_LOG=/tmp/etcd-$_name.log
+	[ -z "$ETCD_PID" ] || ! alive "$ETCD_PID" || fail "etcd_start $_name: etcd $ETCD_PID still runs"
+	rm -rf "$_dir"
+	must mkdir -p "$_dir"
+	# The WAL and the boltdb file must be in memory (no disk in the guest;
+	# the init mounts /run as tmpfs, but do not rely on it).
+	grep -q '^[^ ]* /run tmpfs ' /proc/mounts || must mount -t tmpfs -o mode=0700 tmpfs "$_dir"
+	chmod 700 "$_dir"
+	dump_on_fail "$LIB_ETCD_LOG"
+	lib_now
+	ETCD_START_MS=$((LIB_NOW * 10))
+	etcd --name "$_name" --data-dir "$_dir" \
+		--initial-cluster "$3" --initial-cluster-state new \
+		--initial-cluster-token vrctx \
+		--initial-advertise-peer-urls "http://$_ip:2380" \
+		--listen-peer-urls "http://$_ip:2380" \
+		--listen-client-urls "http://$_ip:2379,http://127.0.0.1:2379" \
+		--advertise-client-urls "http://$_ip:2379" \
+		--heartbeat-interval "$ETCD_HEARTBEAT_MS" --election-timeout "$ETCD_ELECTION_MS" \
+		--pre-vote --metrics extensive --logger zap --log-outputs stderr \
+		</dev/null >"$LIB_ETCD_LOG" 2>&1 &
+	ETCD_PID=$!
+}
+
+lib_etcd_healthy() {
+	alive "$ETCD_PID" || fail "etcd $LIB_ETCD_NAME (pid $ETCD_PID) exited"
+	etcdctl --dial-timeout=5s --command-timeout=20s endpoint health || return 1
+	etcdctl --dial-timeout=5s --command-timeout=20s put "vrctx/health/$LIB_ETCD_NAME" "$LIB_NOW" ||
+		return 1
+	[ "$(etcdctl --dial-timeout=5s --command-timeout=20s get --print-value-only \
+		"vrctx/health/$LIB_ETCD_NAME")" = "$LIB_NOW" ]
+}
+
+etcd_wait_healthy() {
+	[ -n "$ETCD_PID" ] || fail "etcd_wait_healthy before etcd_start"
+	wait_for "$1" lib_etcd_healthy
+	lib_now
+	ETCD_UP_MS=$((LIB_NOW * 10 - ETCD_START_MS))
+}
+
+etcd_stop() {
+	[ -n "$ETCD_PID" ] || return 0
+	stop "$ETCD_PID"
+	ETCD_PID=
+}
+
+vm_mac() {
+	printf '52:54:00:00:00:%02x' "$1"
+}
+
+fetch() {
+	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
+}
+
+serve() {
+	socat "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
+}
+
+sent_by() {
+	grep -E "$2" "$1" | awk '{ print $2 }' | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
 }

@@ -35,17 +35,6 @@ MEMBERS=3
 LEADER_VM=2
 KB=300
 
-mac() { printf '52:54:00:00:00:%02x' "$1"; }
-
-# fetch HOST PORT WORD: the marker service on HOST:PORT answers WORD.
-fetch() {
-	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
-}
-
-# serve PORT WORD: answer WORD to everyone on PORT, in the background.
-serve() {
-	socat "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
-}
 
 must ip addr add "192.168.77.$VMID/24" dev eth0
 must ip link set eth0 up
@@ -105,28 +94,24 @@ if [ "$VMID" = 1 ]; then
 	capture_stop /tmp/wire
 
 	# Who sent what, by hardware address.
-	# sent_by PATTERN: the source MACs of the frames whose line matches.
-	sent_by() {
-		grep -E "$1" /tmp/wire | awk '{ print $2 }' | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
-	}
-	leader=$(mac $LEADER_VM)
-	got=$(sent_by "Reply $SHARED is-at")
+	leader=$(vm_mac $LEADER_VM)
+	got=$(sent_by /tmp/wire "Reply $SHARED is-at")
 	[ "$got" = "$leader=1 " ] || fail "ARP replies for $SHARED: want one from $leader, got: $got"
-	got=$(sent_by "$SHARED > $CLIENT: ICMP echo reply")
+	got=$(sent_by /tmp/wire "$SHARED > $CLIENT: ICMP echo reply")
 	[ "$got" = "$leader=5 " ] || fail "echo replies: want 5 from $leader, got: $got"
 	for svc in "7001 tcp 2" "7002 tcp 3" "7003 udp 4" "7004 tcp 3"; do
 		set -- $svc
-		got=$(sent_by "$SHARED\.$1 > ")
+		got=$(sent_by /tmp/wire "$SHARED\.$1 > ")
 		case "$got" in
-		"$(mac $3)="[0-9]*" ") ;;
-		*) fail "$2 $1: want packets from $(mac $3) only, got: $got" ;;
+		"$(vm_mac $3)="[0-9]*" ") ;;
+		*) fail "$2 $1: want packets from $(vm_mac $3) only, got: $got" ;;
 		esac
 	done
-	got=$(sent_by "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
+	got=$(sent_by /tmp/wire "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
 	[ -z "$got" ] || fail "answers for ports nobody bound: $got"
-	got=$(sent_by "> $SHARED: ICMP 10\.9\.1\.2 unreachable - need to frag \(mtu 1000\)")
+	got=$(sent_by /tmp/wire "> $SHARED: ICMP 10\.9\.1\.2 unreachable - need to frag \(mtu 1000\)")
 	case "$got" in
-	"$(mac 1)="[0-9]*" ") ;;
+	"$(vm_mac 1)="[0-9]*" ") ;;
 	*) fail "the hop sent no fragmentation-needed to $SHARED: $got" ;;
 	esac
 	echo "client: one ARP reply and 5 echo replies from the leader, each port served by its owner only, no answer for unbound ports"

@@ -15,10 +15,25 @@
 //!     sends N pseudo-random bytes in 1000-byte datagrams, each one waiting
 //!     for its echo (retried up to 5 times, 1 s each) and compared byte for
 //!     byte; prints `ok N` or what went wrong
+//! dhost serve --listen ADDR:PORT
+//!     answers every TCP connection with "ok\n" and closes it (forever,
+//!     one at a time: no fork per connection)
+//! dhost short --to ADDR:PORT --count N
+//!     N TCP connections one after another, each reading "ok\n" to EOF;
+//!     prints `ok N failed F per_second R` (R: completed connections per
+//!     second of wall time)
+//! dhost reach --to ADDR:PORT --timeout S [--ask HOST:PORT]
+//!     connects every 2 ms (a SYN unanswered for 100 ms counts as failed)
+//!     until a connection succeeds; prints the milliseconds it took and
+//!     those spent asking (`reached MS asked MS`), or `timeout`. With --ask, the
+//!     clock starts before it sends the port number (a line) to the
+//!     control service HOST:PORT and reads its one-line answer (that
+//!     service opens the port)
 //! ```
 
 use std::collections::HashSet;
-use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, SocketAddrV4, TcpListener, TcpStream, UdpSocket};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -143,12 +158,96 @@ fn udp(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn serve(args: &[String]) -> Result<(), String> {
+    let listen: SocketAddrV4 = parse(args, "--listen")?;
+    let l = TcpListener::bind(listen).map_err(|e| format!("bind {listen}: {e}"))?;
+    println!("listening");
+    loop {
+        if let Ok((mut c, _)) = l.accept() {
+            // A client gone early is its business.
+            let _ = c.write_all(b"ok\n");
+        }
+    }
+}
+
+/// One short connection to `to`: "ok\n", then EOF.
+fn short_one(to: SocketAddrV4) -> Result<(), String> {
+    let mut c = TcpStream::connect_timeout(&SocketAddr::V4(to), Duration::from_secs(5))
+        .map_err(|e| format!("connect: {e}"))?;
+    c.set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| format!("timeout: {e}"))?;
+    let mut got = Vec::new();
+    c.read_to_end(&mut got).map_err(|e| format!("read: {e}"))?;
+    if got != b"ok\n" {
+        return Err(format!("got {got:?}"));
+    }
+    Ok(())
+}
+
+fn short(args: &[String]) -> Result<(), String> {
+    let to: SocketAddrV4 = parse(args, "--to")?;
+    let count: usize = parse(args, "--count")?;
+    let start = Instant::now();
+    let mut failed = 0;
+    for i in 0..count {
+        if let Err(e) = short_one(to) {
+            if failed < 5 {
+                println!("connection #{i}: {e}");
+            }
+            failed += 1;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let done = count - failed;
+    // CAST: a count of connections, far below 2^52.
+    println!(
+        "ok {done} failed {failed} per_second {:.1}",
+        done as f64 / secs
+    );
+    Ok(())
+}
+
+fn reach(args: &[String]) -> Result<(), String> {
+    let to: SocketAddrV4 = parse(args, "--to")?;
+    let timeout = Duration::from_secs(parse(args, "--timeout")?);
+    let start = Instant::now();
+    if args.iter().any(|a| a == "--ask") {
+        let ask: SocketAddrV4 = parse(args, "--ask")?;
+        let mut c = TcpStream::connect_timeout(&SocketAddr::V4(ask), Duration::from_secs(5))
+            .map_err(|e| format!("connect {ask}: {e}"))?;
+        c.set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| format!("timeout: {e}"))?;
+        c.write_all(format!("{}\n", to.port()).as_bytes())
+            .map_err(|e| format!("ask {ask}: {e}"))?;
+        let mut answer = [0u8; 64];
+        let n = c.read(&mut answer).map_err(|e| format!("ask {ask}: {e}"))?;
+        if n == 0 {
+            return Err(format!("ask {ask}: no answer"));
+        }
+    }
+    let asked = start.elapsed().as_millis();
+    // A SYN nobody answers (the port not known yet, the leader's table not
+    // authoritative) is tried again after 100 ms, not after TCP's 1 s.
+    while start.elapsed() < timeout {
+        if TcpStream::connect_timeout(&SocketAddr::V4(to), Duration::from_millis(100)).is_ok() {
+            println!("reached {} asked {asked}", start.elapsed().as_millis());
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    println!("timeout");
+    Ok(())
+}
+
 pub(crate) fn main(args: &[String]) -> ExitCode {
     let r = match args.first().map(String::as_str) {
         Some("conns") => conns(&args[1..]),
         Some("accept") => accept(&args[1..]),
         Some("udp") => udp(&args[1..]),
-        _ => Err("usage: dhost conns|accept|udp ...".into()),
+        Some("serve") => serve(&args[1..]),
+        Some("short") => short(&args[1..]),
+        Some("reach") => reach(&args[1..]),
+        _ => Err("usage: dhost conns|accept|udp|serve|short|reach ...".into()),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

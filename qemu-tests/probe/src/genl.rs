@@ -4,11 +4,13 @@
 //!
 //! `vrctx-probe genl [--family F] [--dump] [--show] CMD [ATTR=TYPE:VALUE]...`:
 //! F is vrctx (the default) or dhost; CMD a number or one of new, del, get,
-//! assign (vrctx), stats, addr-set, addr-del, lead, addr-get (dhost); ATTR
-//! a number or one of id, name, table, force, ifindex (vrctx), hook, packets,
-//! addr, ifindex, member, members, lead, stat (dhost); TYPE one of u8, u16, u32,
+//! assign (vrctx), stats, addr-set, addr-del, lead, addr-get, fwd-set,
+//! fwd-del, peer-set, peer-del, auth, fwd-get, fwd-flush (dhost); ATTR a
+//! number or one of id, name, table, force, ifindex (vrctx), hook, packets,
+//! addr, ifindex, member, members, lead, stat, proto, lport, raddr, rport,
+//! mac, auth_ms (dhost); TYPE one of u8, u16, u32,
 //! u64, str (NUL-terminated), raw (no NUL), flag, ip (an IPv4 address, network
-//! byte order), bytes (VALUE = length,
+//! byte order), mac (aa:bb:cc:dd:ee:ff), bytes (VALUE = length,
 //! filled with 'a'). `--dump` sends a dump request; `--show` prints every
 //! message of the answer first, one line each: `cmd=C` and the attributes
 //! as `kind=value`.
@@ -99,6 +101,13 @@ impl Family {
             (Self::Dhost, "addr-del") => Some(DhostCmd::AddrDel as u8),
             (Self::Dhost, "lead") => Some(DhostCmd::Lead as u8),
             (Self::Dhost, "addr-get") => Some(DhostCmd::AddrGet as u8),
+            (Self::Dhost, "fwd-set") => Some(DhostCmd::FwdSet as u8),
+            (Self::Dhost, "fwd-del") => Some(DhostCmd::FwdDel as u8),
+            (Self::Dhost, "peer-set") => Some(DhostCmd::PeerSet as u8),
+            (Self::Dhost, "peer-del") => Some(DhostCmd::PeerDel as u8),
+            (Self::Dhost, "auth") => Some(DhostCmd::Auth as u8),
+            (Self::Dhost, "fwd-get") => Some(DhostCmd::FwdGet as u8),
+            (Self::Dhost, "fwd-flush") => Some(DhostCmd::FwdFlush as u8),
             _ => None,
         };
         match named {
@@ -123,6 +132,12 @@ impl Family {
             (Self::Dhost, "members") => Some(DhostAttr::Members as u16),
             (Self::Dhost, "lead") => Some(DhostAttr::Lead as u16),
             (Self::Dhost, "stat") => Some(DhostAttr::Stat as u16),
+            (Self::Dhost, "proto") => Some(DhostAttr::Proto as u16),
+            (Self::Dhost, "lport") => Some(DhostAttr::Lport as u16),
+            (Self::Dhost, "raddr") => Some(DhostAttr::Raddr as u16),
+            (Self::Dhost, "rport") => Some(DhostAttr::Rport as u16),
+            (Self::Dhost, "mac") => Some(DhostAttr::Mac as u16),
+            (Self::Dhost, "auth_ms") => Some(DhostAttr::AuthMs as u16),
             _ => None,
         };
         match named {
@@ -175,6 +190,17 @@ pub(crate) fn parse_family_attr(family: Family, s: &str) -> Result<Attr, String>
             .octets()
             .to_vec(),
         "bytes" => vec![b'a'; num(16)? as usize],
+        "mac" => {
+            let octets = value
+                .split(':')
+                .map(|o| u8::from_str_radix(o, 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|e| format!("'{value}': {e}"))?;
+            if octets.len() != 6 {
+                return Err(format!("'{value}': a hardware address has 6 octets"));
+            }
+            octets
+        }
         t => return Err(format!("unknown attribute type '{t}'")),
     };
     Ok(Attr { kind, payload })

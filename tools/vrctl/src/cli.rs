@@ -380,6 +380,17 @@ One line per event: EVENT PROTO LOCAL REMOTE ctx CTX member N, where EVENT is bi
 listen, accept, connect or close; with -j one JSON object per line. Runs until
 interrupted. Events the kernel could not deliver are reported on stderr.")]
     Monitor,
+    /// Print the cluster's ports, connections and conflicts (from dhostd)
+    #[command(after_long_help = "\
+Asks the cluster daemon on its unix socket. First line: ADDR member N of M lead
+on|off authoritative yes|no; then one line per port (tcp 80 member 2), connection
+(tcp 80 10.9.0.100:40000 member 2) and conflict (tcp 80 member 3 conflict (owner
+2)). With -j: the daemon's JSON document as received.")]
+    Ports {
+        /// dhostd's unix socket
+        #[arg(long, value_name = "PATH", default_value = "/run/dhostd.sock")]
+        socket: String,
+    },
 }
 
 fn parse_addr(s: &str) -> Result<std::net::Ipv4Addr, String> {

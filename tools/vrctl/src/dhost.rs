@@ -41,6 +41,8 @@ pub enum DhostNla {
     Raddr(Ipv4Addr),
     Rport(u16),
     Ctx(u32),
+    Mac([u8; 6]),
+    AuthMs(u32),
     /// An attribute this vrctl does not know (newer kernel): kept, ignored.
     Other(DefaultNla),
 }
@@ -52,6 +54,7 @@ impl Nla for DhostNla {
                 2
             }
             DhostNla::Packets(_) | DhostNla::Count(_) => 8,
+            DhostNla::Mac(_) => 6,
             DhostNla::Other(nla) => nla.value_len(),
             _ => 4,
         }
@@ -77,6 +80,8 @@ impl Nla for DhostNla {
             DhostNla::Raddr(_) => DhostAttr::Raddr,
             DhostNla::Rport(_) => DhostAttr::Rport,
             DhostNla::Ctx(_) => DhostAttr::Ctx,
+            DhostNla::Mac(_) => DhostAttr::Mac,
+            DhostNla::AuthMs(_) => DhostAttr::AuthMs,
             DhostNla::Other(nla) => return nla.kind(),
         };
         attr.into()
@@ -92,7 +97,9 @@ impl Nla for DhostNla {
             | DhostNla::Stat(v)
             | DhostNla::Event(v)
             | DhostNla::Proto(v)
-            | DhostNla::Ctx(v) => emit_u32(buffer, *v).expect(sized),
+            | DhostNla::Ctx(v)
+            | DhostNla::AuthMs(v) => emit_u32(buffer, *v).expect(sized),
+            DhostNla::Mac(m) => buffer[..6].copy_from_slice(m),
             DhostNla::Lead(on) => emit_u32(buffer, u32::from(*on)).expect(sized),
             DhostNla::Packets(v) | DhostNla::Count(v) => emit_u64(buffer, *v).expect(sized),
             DhostNla::PortLo(v) | DhostNla::PortHi(v) | DhostNla::Lport(v) | DhostNla::Rport(v) => {
@@ -150,6 +157,10 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for DhostNla {
             Ok(DhostAttr::Raddr) => DhostNla::Raddr(addr_of("DHOST_A_RADDR")?),
             Ok(DhostAttr::Rport) => DhostNla::Rport(u16_of("DHOST_A_RPORT")?),
             Ok(DhostAttr::Ctx) => DhostNla::Ctx(u32_of("DHOST_A_CTX")?),
+            Ok(DhostAttr::Mac) => DhostNla::Mac(v.try_into().map_err(|_| {
+                DecodeError::from(format!("invalid DHOST_A_MAC: {} bytes", v.len()))
+            })?),
+            Ok(DhostAttr::AuthMs) => DhostNla::AuthMs(u32_of("DHOST_A_AUTH_MS")?),
             Ok(DhostAttr::Unspec) | Err(_) => DhostNla::Other(DefaultNla::parse(buf)?),
         })
     }
@@ -243,6 +254,151 @@ impl DhostMessage {
             nlas: Vec::new(),
         }
     }
+
+    fn on_addr(cmd: DhostCmd, addr: Ipv4Addr, ifindex: u32, mut more: Vec<DhostNla>) -> Self {
+        let mut nlas = vec![DhostNla::Addr(addr), DhostNla::Ifindex(ifindex)];
+        nlas.append(&mut more);
+        DhostMessage { cmd, nlas }
+    }
+
+    /// Enter `key` into the forwarding table of `addr`: owned by `member`.
+    pub fn fwd_set(addr: Ipv4Addr, ifindex: u32, key: &FwdKey, member: u32) -> Self {
+        let mut nlas = key.nlas();
+        nlas.push(DhostNla::Member(member));
+        Self::on_addr(DhostCmd::FwdSet, addr, ifindex, nlas)
+    }
+
+    /// Remove `key` from the forwarding table of `addr`.
+    pub fn fwd_del(addr: Ipv4Addr, ifindex: u32, key: &FwdKey) -> Self {
+        Self::on_addr(DhostCmd::FwdDel, addr, ifindex, key.nlas())
+    }
+
+    /// Member `member` of `addr` has hardware address `mac`.
+    pub fn peer_set(addr: Ipv4Addr, ifindex: u32, member: u32, mac: [u8; 6]) -> Self {
+        Self::on_addr(
+            DhostCmd::PeerSet,
+            addr,
+            ifindex,
+            vec![DhostNla::Member(member), DhostNla::Mac(mac)],
+        )
+    }
+
+    /// Forget member `member`'s hardware address.
+    pub fn peer_del(addr: Ipv4Addr, ifindex: u32, member: u32) -> Self {
+        Self::on_addr(
+            DhostCmd::PeerDel,
+            addr,
+            ifindex,
+            vec![DhostNla::Member(member)],
+        )
+    }
+
+    /// The table of `addr` is authoritative for `msecs` ms (0: not).
+    pub fn auth(addr: Ipv4Addr, ifindex: u32, msecs: u32) -> Self {
+        Self::on_addr(DhostCmd::Auth, addr, ifindex, vec![DhostNla::AuthMs(msecs)])
+    }
+
+    /// The dump request for the tables of every distributed address.
+    pub fn fwd_get() -> Self {
+        DhostMessage {
+            cmd: DhostCmd::FwdGet,
+            nlas: Vec::new(),
+        }
+    }
+
+    /// Drop the table of `addr` (bridging off).
+    pub fn fwd_flush(addr: Ipv4Addr, ifindex: u32) -> Self {
+        Self::on_addr(DhostCmd::FwdFlush, addr, ifindex, Vec::new())
+    }
+}
+
+/// The key of a forwarding-table entry: a port, or one connection to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FwdKey {
+    /// IPPROTO_TCP (6) or IPPROTO_UDP (17).
+    pub proto: u8,
+    /// The port on the distributed address.
+    pub lport: u16,
+    /// For a connection: the remote address and port.
+    pub remote: Option<(Ipv4Addr, u16)>,
+}
+
+impl FwdKey {
+    fn nlas(&self) -> Vec<DhostNla> {
+        let mut nlas = vec![
+            DhostNla::Proto(u32::from(self.proto)),
+            DhostNla::Lport(self.lport),
+        ];
+        if let Some((raddr, rport)) = self.remote {
+            nlas.push(DhostNla::Raddr(raddr));
+            nlas.push(DhostNla::Rport(rport));
+        }
+        nlas
+    }
+}
+
+/// The forwarding table of one distributed address, as the kernel dumps it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct FwdTable {
+    /// How long the table stays authoritative, in ms (0: it is not).
+    pub auth_ms: u32,
+    /// Member number and hardware address of every known member.
+    pub peers: Vec<(u32, [u8; 6])>,
+    /// Every entry and its owner.
+    pub entries: Vec<(FwdKey, u32)>,
+}
+
+impl FwdTable {
+    /// Builds the table of `addr` from the messages of a `FWD_GET` dump
+    /// (which covers every distributed address, each message naming its
+    /// ADDR): one message with AUTH_MS, one per peer (MEMBER, MAC), one per
+    /// entry.
+    pub fn from_messages(addr: Ipv4Addr, msgs: &[DhostMessage]) -> Result<Self, String> {
+        let mut table = FwdTable::default();
+        for msg in msgs {
+            if !msg.nlas.contains(&DhostNla::Addr(addr)) {
+                continue;
+            }
+            let (mut member, mut mac, mut proto, mut lport, mut raddr, mut rport) =
+                (None, None, None, None, None, None);
+            for nla in &msg.nlas {
+                match nla {
+                    DhostNla::AuthMs(ms) => table.auth_ms = *ms,
+                    DhostNla::Member(m) => member = Some(*m),
+                    DhostNla::Mac(m) => mac = Some(*m),
+                    DhostNla::Proto(p) => proto = Some(*p),
+                    DhostNla::Lport(p) => lport = Some(*p),
+                    DhostNla::Raddr(a) => raddr = Some(*a),
+                    DhostNla::Rport(p) => rport = Some(*p),
+                    _ => {}
+                }
+            }
+            if msg.nlas.iter().any(|n| matches!(n, DhostNla::AuthMs(_))) {
+                continue;
+            }
+            match (member, mac, proto, lport) {
+                (Some(m), Some(mac), _, _) => table.peers.push((m, mac)),
+                (Some(m), None, Some(proto), Some(lport)) => {
+                    let proto = u8::try_from(proto).map_err(|_| format!("protocol {proto}"))?;
+                    let remote = match (raddr, rport) {
+                        (Some(a), Some(p)) => Some((a, p)),
+                        (None, None) => None,
+                        _ => return Err("a connection entry without its remote port".into()),
+                    };
+                    table.entries.push((
+                        FwdKey {
+                            proto,
+                            lport,
+                            remote,
+                        },
+                        m,
+                    ));
+                }
+                _ => return Err("a forwarding-table message without its key".into()),
+            }
+        }
+        Ok(table)
+    }
 }
 
 /// The name of counter `stat` in `dhost stats` (the `DHOST_STAT_` name in
@@ -265,6 +421,12 @@ pub fn stat_name(stat: u32) -> String {
         (PortSliced, "port_sliced"),
         (Events, "events"),
         (EventsLost, "events_lost"),
+        (Bridged, "bridged"),
+        (Flooded, "flooded"),
+        (BridgeLocal, "bridge_local"),
+        (BridgeLoop, "bridge_loop"),
+        (BridgeDropped, "bridge_dropped"),
+        (Answered, "answered"),
     ];
     known
         .iter()
@@ -393,10 +555,10 @@ impl Dhost {
                 module: "dhost",
                 family: DHOST_GENL_NAME,
             }),
-            Err(e) => Err(crate::vrctx::fail(
+            Err(e) => Err(crate::error::nl_fail(
                 format!("{what}: resolve generic netlink family \"{DHOST_GENL_NAME}\""),
                 crate::error::Op::List,
-                None,
+                false,
                 e,
             )),
         }
@@ -408,6 +570,14 @@ impl Dhost {
 
     pub fn dump(&mut self, msg: DhostMessage) -> Result<Vec<DhostMessage>, NlError> {
         self.sock.dump(self.family, msg)
+    }
+
+    /// The forwarding table of `addr` (`ifindex` is kept for symmetry
+    /// with the other requests: an address is distributed on one
+    /// interface).
+    pub fn fwd_table(&mut self, addr: Ipv4Addr, _ifindex: u32) -> Result<FwdTable, NlError> {
+        let msgs = self.dump(DhostMessage::fwd_get())?;
+        FwdTable::from_messages(addr, &msgs).map_err(NlError::Decode)
     }
 
     /// Every distributed address.
@@ -488,6 +658,77 @@ impl AddrInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fwd_table_of_one_address() {
+        let a = Ipv4Addr::new(10, 9, 0, 1);
+        let other = Ipv4Addr::new(10, 9, 0, 2);
+        let msg = |nlas: Vec<DhostNla>| DhostMessage {
+            cmd: DhostCmd::FwdGet,
+            nlas,
+        };
+        let on = |addr, mut more: Vec<DhostNla>| {
+            let mut nlas = vec![DhostNla::Addr(addr), DhostNla::Ifindex(2)];
+            nlas.append(&mut more);
+            msg(nlas)
+        };
+        let msgs = [
+            on(a, vec![DhostNla::AuthMs(2500)]),
+            on(
+                a,
+                vec![DhostNla::Member(2), DhostNla::Mac([2, 0, 0, 0, 0, 2])],
+            ),
+            on(
+                a,
+                vec![DhostNla::Proto(6), DhostNla::Lport(80), DhostNla::Member(2)],
+            ),
+            on(
+                a,
+                vec![
+                    DhostNla::Proto(6),
+                    DhostNla::Lport(80),
+                    DhostNla::Raddr(other),
+                    DhostNla::Rport(4000),
+                    DhostNla::Member(3),
+                ],
+            ),
+            on(other, vec![DhostNla::AuthMs(0)]),
+            on(
+                other,
+                vec![
+                    DhostNla::Proto(17),
+                    DhostNla::Lport(53),
+                    DhostNla::Member(1),
+                ],
+            ),
+        ];
+        let t = FwdTable::from_messages(a, &msgs).unwrap();
+        assert_eq!(t.auth_ms, 2500);
+        assert_eq!(t.peers, vec![(2, [2, 0, 0, 0, 0, 2])]);
+        assert_eq!(
+            t.entries,
+            vec![
+                (
+                    FwdKey {
+                        proto: 6,
+                        lport: 80,
+                        remote: None
+                    },
+                    2
+                ),
+                (
+                    FwdKey {
+                        proto: 6,
+                        lport: 80,
+                        remote: Some((other, 4000))
+                    },
+                    3
+                ),
+            ]
+        );
+        let bad = [on(a, vec![DhostNla::Proto(6), DhostNla::Member(2)])];
+        assert!(FwdTable::from_messages(a, &bad).is_err());
+    }
     use netlink_packet_core::NlaBuffer;
 
     fn round_trip(nla: DhostNla) {

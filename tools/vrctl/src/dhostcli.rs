@@ -90,6 +90,10 @@ pub fn run(cmd: DhostCommand, json: bool, session: &mut Session) -> Result<()> {
                 counters.iter().map(|(n, v)| format!("{n} {v}\n")).collect()
             })
         }
+        DhostCommand::Ports { socket } => {
+            let doc = crate::ports::fetch(&socket)?;
+            emit(&if json { doc } else { crate::ports::text(&doc)? })
+        }
         DhostCommand::Monitor => {
             let what = "dhost monitor";
             let dhost = session.dhost(what)?;

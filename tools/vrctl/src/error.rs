@@ -126,6 +126,22 @@ pub fn io_message(err: &io::Error) -> String {
 /// text alone would be misleading or unhelpful. Printed only when the
 /// kernel sent no extended-ack message (e.g. `EPERM` from generic netlink's
 /// own permission check, or a refused `/proc` write).
+/// The error for a failed netlink request `what` doing `op`;
+/// `ctx_is_default` picks the hints about the default context.
+pub fn nl_fail(what: String, op: Op, ctx_is_default: bool, e: crate::genl::NlError) -> Error {
+    use crate::genl::NlError;
+    match e {
+        NlError::Kernel { errno, extack } => Error::Kernel {
+            hint: hint(op, errno, ctx_is_default),
+            what,
+            errno,
+            extack,
+        },
+        NlError::Io(err) => Error::system(what, err),
+        NlError::Decode(msg) => Error::Protocol { what, msg },
+    }
+}
+
 pub fn hint(op: Op, errno: i32, ctx_is_default: bool) -> Option<&'static str> {
     match (op, errno) {
         (_, libc::EPERM | libc::EACCES) => Some("CAP_NET_ADMIN is needed"),

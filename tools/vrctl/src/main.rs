@@ -7,13 +7,13 @@
 
 mod batch;
 mod cli;
-mod dhost;
 mod dhostcli;
-mod error;
-mod genl;
 mod output;
+mod ports;
 mod procfs;
 mod vrctx;
+
+use vrctl::{dhost, error, genl};
 
 use std::ffi::{CString, OsString};
 use std::fs::File;

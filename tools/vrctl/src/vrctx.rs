@@ -10,7 +10,7 @@ use serde::Serialize;
 use vrctx_uapi::{VrctxAttr, VrctxCmd, VRCTX_GENL_NAME, VRCTX_GENL_VERSION};
 
 use crate::cli::ContextRef;
-use crate::error::{hint, Error, Op, Result};
+use crate::error::{Error, Op, Result};
 use crate::genl::{GenlSocket, NlError};
 
 /// One attribute of a vrctx message.
@@ -271,16 +271,7 @@ pub struct Vrctx {
 
 /// Turns a failed request on `ctx` into a user-facing error.
 pub fn fail(what: String, op: Op, ctx: Option<&ContextRef>, e: NlError) -> Error {
-    match e {
-        NlError::Kernel { errno, extack } => Error::Kernel {
-            hint: hint(op, errno, ctx == Some(&ContextRef::Id(0))),
-            what,
-            errno,
-            extack,
-        },
-        NlError::Io(err) => Error::system(what, err),
-        NlError::Decode(msg) => Error::Protocol { what, msg },
-    }
+    crate::error::nl_fail(what, op, ctx == Some(&ContextRef::Id(0)), e)
 }
 
 impl Vrctx {

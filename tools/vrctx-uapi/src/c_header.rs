@@ -366,6 +366,13 @@ fn dhost_cmd_c_name(cmd: DhostCmd) -> &'static str {
         DhostCmd::Lead => "DHOST_CMD_LEAD",
         DhostCmd::AddrGet => "DHOST_CMD_ADDR_GET",
         DhostCmd::Event => "DHOST_CMD_EVENT",
+        DhostCmd::FwdSet => "DHOST_CMD_FWD_SET",
+        DhostCmd::FwdDel => "DHOST_CMD_FWD_DEL",
+        DhostCmd::PeerSet => "DHOST_CMD_PEER_SET",
+        DhostCmd::PeerDel => "DHOST_CMD_PEER_DEL",
+        DhostCmd::Auth => "DHOST_CMD_AUTH",
+        DhostCmd::FwdGet => "DHOST_CMD_FWD_GET",
+        DhostCmd::FwdFlush => "DHOST_CMD_FWD_FLUSH",
     }
 }
 
@@ -399,6 +406,8 @@ fn dhost_attr_c_name(attr: DhostAttr) -> &'static str {
         DhostAttr::Raddr => "DHOST_A_RADDR",
         DhostAttr::Rport => "DHOST_A_RPORT",
         DhostAttr::Ctx => "DHOST_A_CTX",
+        DhostAttr::Mac => "DHOST_A_MAC",
+        DhostAttr::AuthMs => "DHOST_A_AUTH_MS",
     }
 }
 
@@ -470,6 +479,12 @@ fn rust_values() -> BTreeMap<String, Value> {
         (DhostStat::PortSliced, "DHOST_STAT_PORT_SLICED"),
         (DhostStat::Events, "DHOST_STAT_EVENTS"),
         (DhostStat::EventsLost, "DHOST_STAT_EVENTS_LOST"),
+        (DhostStat::Bridged, "DHOST_STAT_BRIDGED"),
+        (DhostStat::Flooded, "DHOST_STAT_FLOODED"),
+        (DhostStat::BridgeLocal, "DHOST_STAT_BRIDGE_LOCAL"),
+        (DhostStat::BridgeLoop, "DHOST_STAT_BRIDGE_LOOP"),
+        (DhostStat::BridgeDropped, "DHOST_STAT_BRIDGE_DROPPED"),
+        (DhostStat::Answered, "DHOST_STAT_ANSWERED"),
     ] {
         m.insert(name.into(), int((stat as u32).into()));
     }

@@ -185,14 +185,32 @@ pub enum DhostCmd {
     AddrGet = 5,
     /// `DHOST_CMD_EVENT`: multicast only, a socket event.
     Event = 6,
+    /// `DHOST_CMD_FWD_SET`: the leader's forwarding table: PROTO, LPORT
+    /// (and, for one connection, RADDR, RPORT) of ADDR on IFINDEX are
+    /// MEMBER's.
+    FwdSet = 7,
+    /// `DHOST_CMD_FWD_DEL`: remove the entry of that key.
+    FwdDel = 8,
+    /// `DHOST_CMD_PEER_SET`: member MEMBER of ADDR has hardware address MAC.
+    PeerSet = 9,
+    /// `DHOST_CMD_PEER_DEL`: forget member MEMBER's hardware address.
+    PeerDel = 10,
+    /// `DHOST_CMD_AUTH`: the table of ADDR is authoritative for the next
+    /// AUTH_MS milliseconds (0: not any more).
+    Auth = 11,
+    /// `DHOST_CMD_FWD_GET`: dump the table of ADDR: the peers, then the
+    /// entries.
+    FwdGet = 12,
+    /// `DHOST_CMD_FWD_FLUSH`: drop the whole table of ADDR (bridging off).
+    FwdFlush = 13,
 }
 
 /// `DHOST_CMD_MAX`: the highest command number.
-pub const DHOST_CMD_MAX: u8 = DhostCmd::Event as u8;
+pub const DHOST_CMD_MAX: u8 = DhostCmd::FwdFlush as u8;
 
 impl DhostCmd {
     /// Every command, in numeric order.
-    pub const ALL: [DhostCmd; 7] = [
+    pub const ALL: [DhostCmd; 14] = [
         DhostCmd::Unspec,
         DhostCmd::GetStats,
         DhostCmd::AddrSet,
@@ -200,6 +218,13 @@ impl DhostCmd {
         DhostCmd::Lead,
         DhostCmd::AddrGet,
         DhostCmd::Event,
+        DhostCmd::FwdSet,
+        DhostCmd::FwdDel,
+        DhostCmd::PeerSet,
+        DhostCmd::PeerDel,
+        DhostCmd::Auth,
+        DhostCmd::FwdGet,
+        DhostCmd::FwdFlush,
     ];
 }
 
@@ -309,14 +334,19 @@ pub enum DhostAttr {
     Rport = 17,
     /// `DHOST_A_CTX`: u32, read-only: the context of the socket or address.
     Ctx = 18,
+    /// `DHOST_A_MAC`: 6 bytes, a member's hardware address.
+    Mac = 19,
+    /// `DHOST_A_AUTH_MS`: u32, how long the table stays authoritative (in a
+    /// dump: how long it still is, 0 if not).
+    AuthMs = 20,
 }
 
 /// `DHOST_A_MAX`: the highest attribute number.
-pub const DHOST_A_MAX: u16 = DhostAttr::Ctx as u16;
+pub const DHOST_A_MAX: u16 = DhostAttr::AuthMs as u16;
 
 impl DhostAttr {
     /// Every attribute, in numeric order.
-    pub const ALL: [DhostAttr; 19] = [
+    pub const ALL: [DhostAttr; 21] = [
         DhostAttr::Unspec,
         DhostAttr::Hook,
         DhostAttr::Packets,
@@ -336,6 +366,8 @@ impl DhostAttr {
         DhostAttr::Raddr,
         DhostAttr::Rport,
         DhostAttr::Ctx,
+        DhostAttr::Mac,
+        DhostAttr::AuthMs,
     ];
 }
 
@@ -417,10 +449,27 @@ pub enum DhostStat {
     Events = 13,
     /// `DHOST_STAT_EVENTS_LOST`: socket events lost (no memory).
     EventsLost = 14,
+    /// `DHOST_STAT_BRIDGED`: a frame sent on to the member that owns it.
+    Bridged = 15,
+    /// `DHOST_STAT_FLOODED`: a frame of unknown owner copied to every
+    /// member (counted once per frame).
+    Flooded = 16,
+    /// `DHOST_STAT_BRIDGE_LOCAL`: a frame for a port or connection of the
+    /// leader itself.
+    BridgeLocal = 17,
+    /// `DHOST_STAT_BRIDGE_LOOP`: a frame from a member, never forwarded
+    /// again.
+    BridgeLoop = 18,
+    /// `DHOST_STAT_BRIDGE_DROPPED`: a copy or a forward that could not be
+    /// sent (no memory, device queue).
+    BridgeDropped = 19,
+    /// `DHOST_STAT_ANSWERED`: a RST or port unreachable the leader sent
+    /// for a port nobody owns (the table was authoritative).
+    Answered = 20,
 }
 
 /// `DHOST_STAT_MAX`: the highest counter number.
-pub const DHOST_STAT_MAX: u32 = DhostStat::EventsLost as u32;
+pub const DHOST_STAT_MAX: u32 = DhostStat::Answered as u32;
 
 /// Why an id or a name was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -640,7 +689,7 @@ mod tests {
         for cmd in DhostCmd::ALL {
             assert_eq!(DhostCmd::try_from(u8::from(cmd)), Ok(cmd));
         }
-        assert_eq!(DhostCmd::try_from(DHOST_CMD_MAX + 1), Err(UnknownValue(7)));
+        assert_eq!(DhostCmd::try_from(DHOST_CMD_MAX + 1), Err(UnknownValue(14)));
         for hook in DhostHook::ALL {
             assert_eq!(DhostHook::try_from(u32::from(hook)), Ok(hook));
         }
@@ -651,7 +700,7 @@ mod tests {
         for attr in DhostAttr::ALL {
             assert_eq!(DhostAttr::try_from(u16::from(attr)), Ok(attr));
         }
-        assert_eq!(DhostAttr::try_from(DHOST_A_MAX + 1), Err(UnknownValue(19)));
+        assert_eq!(DhostAttr::try_from(DHOST_A_MAX + 1), Err(UnknownValue(21)));
         assert!(DhostHook::ALL
             .iter()
             .enumerate()
