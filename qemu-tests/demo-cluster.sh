@@ -45,7 +45,8 @@ if [ "$VMID" = 1 ]; then
 	say "A port nobody serves: the leader answers once, as one host would"
 	show socat -T 3 - TCP:$SHARED:7999,connect-timeout=3
 	say "What the cluster's database says (vrctl dhost ports on the leader)"
-	socat -T 10 -t 10 - TCP:192.168.77.2:9005 </dev/null
+	# (-u: no EOF sent, so the leader's socat lets the commands finish)
+	socat -u -T 30 TCP:192.168.77.2:9005,connect-timeout=5 -
 	echo
 	echo "(the leader's kernel sent every frame for port 80 on to member 2 and for"
 	echo " 5201 to member 3, rewriting only the destination MAC: 'bridged'; it kept"

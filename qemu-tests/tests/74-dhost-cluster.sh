@@ -91,7 +91,7 @@ if [ "$VMID" = 1 ]; then
 	# member_logs_fail MSG: fail with every member's daemon log and counters.
 	member_logs_fail() {
 		for vm in 2 3 4; do
-			socat -T 10 -t 10 - TCP:192.168.77.$vm:9020,connect-timeout=3 </dev/null >/tmp/member$vm.log 2>&1
+			socat -u -T 30 TCP:192.168.77.$vm:9020,connect-timeout=3 - >/tmp/member$vm.log 2>&1
 			dump_on_fail /tmp/member$vm.log
 		done
 		fail "$@"
