@@ -728,6 +728,21 @@ impl Daemon {
         )
     }
 
+    /// Deletes `key` if `cmp` holds, and from the view; whether it did.
+    async fn delete_if(&mut self, key: String, cmp: Compare, what: &str) -> Res<bool> {
+        let txn = Txn::new()
+            .when([cmp])
+            .and_then([TxnOp::delete(key.as_str(), None)]);
+        let (ok, rev, _) = self
+            .txn(txn)
+            .await
+            .map_err(|e| format!("{what} {key}: {e}"))?;
+        if ok {
+            self.view.delete(&key, rev, true);
+        }
+        Ok(ok)
+    }
+
     async fn apply(&mut self, sockets: &procnet::Sockets) -> Res<()> {
         let first = self.plan(sockets);
         for (proto, port) in first.claims {
@@ -739,15 +754,8 @@ impl Daemon {
         let p = self.plan(sockets);
         for k in p.releases {
             let key = self.key(&k);
-            let txn = Txn::new()
-                .when([Compare::lease(key.as_str(), CompareOp::Equal, self.lease)])
-                .and_then([TxnOp::delete(key.as_str(), None)]);
-            let (ok, rev, _) = self
-                .txn(txn)
-                .await
-                .map_err(|e| format!("release {key}: {e}"))?;
-            if ok {
-                self.view.delete(&key, rev, true);
+            let still_ours = Compare::lease(key.as_str(), CompareOp::Equal, self.lease);
+            if self.delete_if(key, still_ours, "release").await? {
                 if let Key::Port(p, port) = k {
                     log(format!("{p} port {port} released"));
                 }
@@ -755,19 +763,8 @@ impl Daemon {
         }
         for (k, mod_rev) in p.stale {
             let key = self.key(&k);
-            let txn = Txn::new()
-                .when([Compare::mod_revision(
-                    key.as_str(),
-                    CompareOp::Equal,
-                    mod_rev,
-                )])
-                .and_then([TxnOp::delete(key.as_str(), None)]);
-            let (ok, rev, _) = self
-                .txn(txn)
-                .await
-                .map_err(|e| format!("delete {key}: {e}"))?;
-            if ok {
-                self.view.delete(&key, rev, true);
+            let unchanged = Compare::mod_revision(key.as_str(), CompareOp::Equal, mod_rev);
+            if self.delete_if(key.clone(), unchanged, "delete").await? {
                 log(format!("{key}: deleted (left by an earlier run)"));
             }
         }

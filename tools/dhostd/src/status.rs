@@ -118,26 +118,7 @@ mod tests {
 
     #[test]
     fn document() {
-        let mut v = View::new("/dhost/10.9.0.1/".into(), 3);
-        v.put(
-            "/dhost/10.9.0.1/members/1",
-            br#"{"mac":"52:54:00:00:00:01","mgmt":"192.168.77.2","ifindex":2}"#,
-            1,
-            1,
-        );
-        v.put("/dhost/10.9.0.1/ports/tcp/80", br#"{"member":2}"#, 2, 2);
-        v.put(
-            "/dhost/10.9.0.1/conns/tcp/80/10.9.0.100:40000",
-            br#"{"member":2}"#,
-            2,
-            3,
-        );
-        v.put(
-            "/dhost/10.9.0.1/conflicts/tcp/80/3",
-            br#"{"member":3,"owner":2}"#,
-            3,
-            4,
-        );
+        let v = crate::view::tests::sample(2);
         let mut s = Status {
             addr: "10.9.0.1".into(),
             member: 2,

@@ -186,12 +186,39 @@ impl View {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
     fn view() -> View {
         View::new("/dhost/10.9.0.1/".into(), 3)
+    }
+
+    /// A view of 10.9.0.1 with member 1, tcp 80 owned by member 2, one
+    /// connection to it owned by member `conn_member`, and member 3's
+    /// conflict on tcp 80.
+    pub fn sample(conn_member: u32) -> View {
+        let mut v = view();
+        v.put(
+            "/dhost/10.9.0.1/members/1",
+            br#"{"mac":"52:54:00:00:00:01","mgmt":"192.168.77.2","ifindex":2}"#,
+            1,
+            1,
+        );
+        v.put("/dhost/10.9.0.1/ports/tcp/80", br#"{"member":2}"#, 2, 2);
+        v.put(
+            "/dhost/10.9.0.1/conns/tcp/80/10.9.0.100:40000",
+            format!(r#"{{"member":{conn_member}}}"#).as_bytes(),
+            conn_member as i64,
+            3,
+        );
+        v.put(
+            "/dhost/10.9.0.1/conflicts/tcp/80/3",
+            br#"{"member":3,"owner":2}"#,
+            3,
+            4,
+        );
+        v
     }
 
     #[test]
@@ -236,26 +263,7 @@ mod tests {
 
     #[test]
     fn desired_table() {
-        let mut v = view();
-        v.put(
-            "/dhost/10.9.0.1/members/1",
-            br#"{"mac":"52:54:00:00:00:01","mgmt":"192.168.77.2","ifindex":2}"#,
-            1,
-            1,
-        );
-        v.put("/dhost/10.9.0.1/ports/tcp/80", br#"{"member":2}"#, 2, 2);
-        v.put(
-            "/dhost/10.9.0.1/conns/tcp/80/10.9.0.100:40000",
-            br#"{"member":3}"#,
-            3,
-            3,
-        );
-        v.put(
-            "/dhost/10.9.0.1/conflicts/tcp/80/3",
-            br#"{"member":3,"owner":2}"#,
-            3,
-            4,
-        );
+        let v = sample(3);
         let d = v.desired();
         assert_eq!(d.peers.get(&1), Some(&[0x52, 0x54, 0, 0, 0, 1]));
         assert_eq!(
