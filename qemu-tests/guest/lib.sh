@@ -67,6 +67,10 @@
 #   serve PORT WORD             answer WORD to everyone on PORT, in the background
 #   sent_by FILE PATTERN        in a `tcpdump -e` capture FILE, who sent the lines matching
 #                               PATTERN: "MAC=COUNT " for each source hardware address
+#   only_from FILE PATTERN N WHAT  the lines of capture FILE matching PATTERN were all sent
+#                               by VM N (at least one), else FAIL naming WHAT
+#   serve_done N SECONDS        serve "done" on port 9000 until N distinct peers fetched
+#                               it, then stay SECONDS more (for a peer that retries)
 #   $NOPRIV                     command prefix: run as nobody without capabilities
 
 set -u
@@ -527,4 +531,26 @@ serve() {
 
 sent_by() {
 	grep -E "$2" "$1" | awk '{ print $2 }' | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
+}
+
+only_from() {
+	local _got
+	_got=$(sent_by "$1" "$2")
+	case "$_got" in
+	"$(vm_mac "$3")="[0-9]*" ") ;;
+	*) fail "$4: want packets from $(vm_mac "$3") only, got: $_got" ;;
+	esac
+}
+
+serve_done() {
+	: >/tmp/fetched
+	socat TCP-LISTEN:9000,fork,reuseaddr 'SYSTEM:echo done; echo $SOCAT_PEERADDR >>/tmp/fetched' \
+		</dev/null >/dev/null 2>&1 &
+	LIB_PEERS=$1
+	wait_for 300 lib_fetched
+	sleep "$2"
+}
+
+lib_fetched() {
+	[ "$(sort -u /tmp/fetched | wc -l)" -ge "$LIB_PEERS" ]
 }

@@ -101,29 +101,17 @@ if [ "$VMID" = 1 ]; then
 	[ "$got" = "$leader=5 " ] || fail "echo replies: want 5 from $leader, got: $got"
 	for svc in "7001 tcp 2" "7002 tcp 3" "7003 udp 4" "7004 tcp 3"; do
 		set -- $svc
-		got=$(sent_by /tmp/wire "$SHARED\.$1 > ")
-		case "$got" in
-		"$(vm_mac $3)="[0-9]*" ") ;;
-		*) fail "$2 $1: want packets from $(vm_mac $3) only, got: $got" ;;
-		esac
+		only_from /tmp/wire "$SHARED\.$1 > " $3 "$2 $1"
 	done
 	got=$(sent_by /tmp/wire "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
 	[ -z "$got" ] || fail "answers for ports nobody bound: $got"
-	got=$(sent_by /tmp/wire "> $SHARED: ICMP 10\.9\.1\.2 unreachable - need to frag \(mtu 1000\)")
-	case "$got" in
-	"$(vm_mac 1)="[0-9]*" ") ;;
-	*) fail "the hop sent no fragmentation-needed to $SHARED: $got" ;;
-	esac
+	only_from /tmp/wire "> $SHARED: ICMP 10\.9\.1\.2 unreachable - need to frag \(mtu 1000\)" 1 \
+		"the hop's fragmentation-needed to $SHARED"
 	echo "client: one ARP reply and 5 echo replies from the leader, each port served by its owner only, no answer for unbound ports"
 
 	# Each member fetches "done" once; the service notes who did.
-	: >/tmp/fetched
-	socat TCP-LISTEN:9000,fork,reuseaddr 'SYSTEM:echo done; echo $SOCAT_PEERADDR >>/tmp/fetched' \
-		</dev/null >/dev/null 2>&1 &
-	fetched() { [ "$(sort -u /tmp/fetched | wc -l)" -ge 3 ]; }
-	wait_for 300 fetched
 	# (a member whose answer got lost on the way retries meanwhile)
-	sleep 10
+	serve_done 3 10
 	echo "client: done"
 	exit 0
 fi

@@ -113,11 +113,7 @@ if [ "$VMID" = 1 ]; then
 	[ "$(echo "$got" | wc -w)" = 2 ] || fail "frames to $SHARED went to several MACs: $got"
 	for svc in "7001 tcp 2" "7002 tcp 3" "7003 udp 4"; do
 		set -- $svc
-		got=$(sent_by /tmp/wire1 "$SHARED\.$1 > ")
-		case "$got" in
-		"$(vm_mac $3)="[0-9]*" ") ;;
-		*) fail "$2 $1: want packets from $(vm_mac $3) only, got: $got" ;;
-		esac
+		only_from /tmp/wire1 "$SHARED\.$1 > " $3 "$2 $1"
 	done
 	got=$(sent_by /tmp/wire1 "$SHARED\.7999 > $CLIENT\.[0-9]+: Flags \[R")
 	[ "$got" = "$leader=1 " ] || fail "RST for port 7999: want one from $leader, got: $got"
@@ -128,24 +124,11 @@ if [ "$VMID" = 1 ]; then
 	echo "client: phase 1: ARP and echo replies, one RST and one port unreachable from the leader; each port served by its owner"
 	got=$(sent_by /tmp/wire2 "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
 	[ -z "$got" ] || fail "answers for 7998/7999 without an authoritative table: $got"
-	got=$(sent_by /tmp/wire2 "$SHARED\.7005 > ")
-	case "$got" in
-	"$(vm_mac 4)="[0-9]*" ") ;;
-	*) fail "tcp 7005 (flooded): want packets from $(vm_mac 4) only, got: $got" ;;
-	esac
-	got=$(sent_by /tmp/wire2 "$SHARED\.7002 > ")
-	case "$got" in
-	"$(vm_mac 3)="[0-9]*" ") ;;
-	*) fail "tcp 7002 (phase 2): want packets from $(vm_mac 3) only, got: $got" ;;
-	esac
+	only_from /tmp/wire2 "$SHARED\.7005 > " 4 "tcp 7005 (flooded)"
+	only_from /tmp/wire2 "$SHARED\.7002 > " 3 "tcp 7002 (phase 2)"
 	echo "client: phase 2: nothing answers unowned ports; flooded 7005 answered by member 3 only"
 
-	: >/tmp/fetched
-	socat TCP-LISTEN:9000,fork,reuseaddr 'SYSTEM:echo done; echo $SOCAT_PEERADDR >>/tmp/fetched' \
-		</dev/null >/dev/null 2>&1 &
-	fetched() { [ "$(sort -u /tmp/fetched | wc -l)" -ge 3 ]; }
-	wait_for 300 fetched
-	sleep 10
+	serve_done 3 10
 	echo "client: done"
 	exit 0
 fi

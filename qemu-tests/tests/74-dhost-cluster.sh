@@ -78,11 +78,7 @@ if [ "$VMID" = 1 ]; then
 	leader=$(vm_mac $LEADER_VM)
 	for svc in "7001 tcp 2" "7002 tcp 3" "7003 udp 4"; do
 		set -- $svc
-		got=$(sent_by /tmp/wire "$SHARED\.$1 > ")
-		case "$got" in
-		"$(vm_mac $3)="[0-9]*" ") ;;
-		*) fail "$2 $1: want packets from $(vm_mac $3) only, got: $got" ;;
-		esac
+		only_from /tmp/wire "$SHARED\.$1 > " $3 "$2 $1"
 	done
 	got=$(sent_by /tmp/wire "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
 	[ "$got" = "$leader=2 " ] || fail "answers for 7998/7999: want one RST and one port unreachable from $leader, got: $got"
@@ -177,19 +173,14 @@ if [ "$VMID" = 1 ]; then
 	expect 1 "Connection refused" socat -T 5 - TCP:$SHARED:7013,connect-timeout=5
 	sleep 1
 	capture_stop /tmp/wire2
-	got=$(grep -E "$SHARED\.7013 > " /tmp/wire2 | awk '{ print $2 }' | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
+	got=$(sent_by /tmp/wire2 "$SHARED\.7013 > ")
 	[ "$got" = "$leader=1 " ] || fail "7013 after member 3 died: want one RST from $leader, got: $got"
 	session_ok "member 3 died"
 	echo "client: member 3's ports answered as unowned after its lease expired; the session on member 2 survived"
 	exec 7>&-
 
 	step 8 done
-	: >/tmp/fetched
-	socat TCP-LISTEN:9000,fork,reuseaddr 'SYSTEM:echo done; echo $SOCAT_PEERADDR >>/tmp/fetched' \
-		</dev/null >/dev/null 2>&1 &
-	fetched() { [ "$(sort -u /tmp/fetched | wc -l)" -ge 2 ]; }
-	wait_for 300 fetched
-	sleep 5
+	serve_done 2 5
 	echo "client: done"
 	exit 0
 fi
