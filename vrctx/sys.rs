@@ -23,6 +23,14 @@ pub(crate) struct Users {
 }
 
 impl Users {
+    fn from_raw(u: &bindings::vrctx_users) -> Self {
+        Users {
+            ifaces: u.ifaces,
+            tasks: u.tasks,
+            sockets: u.sockets,
+        }
+    }
+
     /// Whether anything uses the context.
     pub(crate) fn any(&self) -> bool {
         self.ifaces != 0 || self.tasks != 0 || self.sockets != 0
@@ -84,9 +92,14 @@ impl Core for Namespace {
     }
 
     fn users(&self, ctx: u32) -> Result<Users> {
-        let mut u = KVec::new();
-        self.users_of(&[ctx], &mut u)?;
-        u.first().copied().ok_or(EINVAL)
+        let ids = [ctx];
+        let mut raw = [bindings::vrctx_users::default()];
+        // SAFETY: `self` is a live namespace; `ids` and `raw` both hold one
+        // element; we run in process context.
+        to_result(unsafe {
+            bindings::vrctx_ctx_users(self.as_raw(), ids.as_ptr(), raw.as_mut_ptr(), 1)
+        })?;
+        Ok(Users::from_raw(&raw[0]))
     }
 
     fn users_of(&self, ids: &[u32], out: &mut KVec<Users>) -> Result {
@@ -101,14 +114,7 @@ impl Core for Namespace {
         out.clear();
         out.reserve(raw.len(), GFP_KERNEL)?;
         for u in raw.iter() {
-            out.push(
-                Users {
-                    ifaces: u.ifaces,
-                    tasks: u.tasks,
-                    sockets: u.sockets,
-                },
-                GFP_KERNEL,
-            )?;
+            out.push(Users::from_raw(u), GFP_KERNEL)?;
         }
         Ok(())
     }

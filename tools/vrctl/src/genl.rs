@@ -306,10 +306,16 @@ fn genl_attrs(msg: &[u8]) -> Result<&[u8], NlError> {
         .ok_or_else(|| NlError::Decode("generic netlink message without a header".into()))
 }
 
+/// Receive buffer size: every message the kernel sends fits (it keeps
+/// dump parts under 32 KiB), so one `recv` per message is enough, without
+/// a peek for the size first.
+const RECV_BUF: usize = 64 * 1024;
+
 /// A connected `NETLINK_GENERIC` socket.
 pub struct GenlSocket {
     sock: Socket,
     seq: u32,
+    rbuf: Vec<u8>,
 }
 
 impl GenlSocket {
@@ -320,7 +326,23 @@ impl GenlSocket {
         // Best effort: older kernels lack them, and they only add detail.
         let _ = sock.set_ext_ack(true);
         let _ = sock.set_cap_ack(true);
-        Ok(GenlSocket { sock, seq: 0 })
+        Ok(GenlSocket {
+            sock,
+            seq: 0,
+            rbuf: Vec::with_capacity(RECV_BUF),
+        })
+    }
+
+    /// Receives one message into the receive buffer; returns it.
+    fn recv(&mut self) -> io::Result<&[u8]> {
+        self.rbuf.clear();
+        let n = self.sock.recv(&mut self.rbuf, libc::MSG_TRUNC)?;
+        if n > self.rbuf.len() {
+            return Err(io::Error::other(format!(
+                "netlink message of {n} bytes does not fit in {RECV_BUF}"
+            )));
+        }
+        Ok(&self.rbuf)
     }
 
     /// Looks a family up by name; `Ok(None)` if it is not registered.
@@ -374,8 +396,8 @@ impl GenlSocket {
             return Err(NlError::Io(io::Error::other("short netlink send")));
         }
         loop {
-            let (buf, _) = self.sock.recv_from_full()?;
-            let done = each_message(&buf, |nl, msg| {
+            let buf = self.recv()?;
+            let done = each_message(buf, |nl, msg| {
                 if nl.sequence_number() != seq {
                     return Ok(false);
                 }
@@ -408,15 +430,15 @@ impl GenlSocket {
         mut lost: impl FnMut(),
     ) -> Result<(), NlError> {
         loop {
-            let buf = match self.sock.recv_from_full() {
-                Ok((buf, _)) => buf,
+            let buf = match self.recv() {
+                Ok(buf) => buf,
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
                     lost();
                     continue;
                 }
                 Err(e) => return Err(e.into()),
             };
-            let stop = each_message(&buf, |nl, msg| {
+            let stop = each_message(buf, |nl, msg| {
                 if nl.message_type() != family {
                     return Ok(false);
                 }
@@ -444,8 +466,8 @@ impl GenlSocket {
         }
         let mut out = Vec::new();
         loop {
-            let (buf, _) = self.sock.recv_from_full()?;
-            if absorb(decode::<F>(&buf)?, seq, &mut out)? {
+            let buf = self.recv()?;
+            if absorb(decode::<F>(buf)?, seq, &mut out)? {
                 return Ok(out);
             }
         }
