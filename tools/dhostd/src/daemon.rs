@@ -373,16 +373,32 @@ impl Daemon {
         Ok(())
     }
 
-    async fn open_keepalive(&mut self) {
+    /// Opens the keepalive stream of our lease; false if it could not.
+    async fn open_keepalive(&mut self) -> bool {
         self.ka_opened = Some(Instant::now());
         match self.client.lease_keep_alive(self.lease).await {
             Ok((k, s)) => {
                 self.keeper = Some(k);
                 self.ka = Some(s);
                 self.health.keepalive = Some(Instant::now());
+                true
             }
-            Err(e) => self.etcd_failed(format!("lease keepalive: {e}")),
+            Err(e) => {
+                self.etcd_failed(format!("lease keepalive: {e}"));
+                false
+            }
         }
+    }
+
+    /// Whether etcd says our lease is gone (it expired while etcd did not
+    /// hear from us, e.g. while it was electing a leader): keepalives
+    /// cannot bring it back, only registering again can. etcd answers TTL
+    /// -1 for a lease it does not know; an error says nothing.
+    async fn lease_gone(&mut self) -> bool {
+        matches!(
+            self.client.lease_time_to_live(self.lease, None).await,
+            Ok(r) if r.ttl() < 0
+        )
     }
 
     fn etcd_failed(&mut self, e: String) {
@@ -876,7 +892,8 @@ impl Daemon {
                     }
                     // A late answer is not a lost lease (etcd in a loaded
                     // guest answers late): the stream is opened again, and
-                    // only etcd saying the lease is gone (TTL 0, below)
+                    // only etcd saying the lease is gone (TTL 0 on the
+                    // stream, or TTL -1 when the stream cannot be opened)
                     // makes us register again.
                     let lease_late = self.health.keepalive.is_none_or(|t| t.elapsed() > self.health.ttl);
                     let reopened_late = self.ka_opened.is_none_or(|t| t.elapsed() > self.health.ttl);
@@ -884,7 +901,11 @@ impl Daemon {
                         if lease_late {
                             self.etcd_failed("lease keepalive: no answer within the TTL".into());
                         }
-                        self.open_keepalive().await;
+                        if !self.open_keepalive().await && self.lease_gone().await {
+                            if let Err(e) = self.lease_lost().await {
+                                self.etcd_failed(e);
+                            }
+                        }
                     }
                     if ticks % 2 == 0 {
                         self.schedule(Duration::ZERO);
