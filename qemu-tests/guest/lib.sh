@@ -258,7 +258,10 @@ no_routes() {
 capture_start() {
 	local _file=$1 _if=$2
 	shift 2
-	tcpdump -l -n --immediate-mode -i "$_if" "$@" >"$_file" 2>"$_file.err" &
+	# A 16 MiB buffer and 256-byte snapshots: a slow TCG guest under load
+	# must not drop the packets a test looks for (test 71 once lost half of
+	# its frames, its one ARP reply among them, with the 2 MiB default).
+	tcpdump -l -n --immediate-mode -B 16384 -s 256 -i "$_if" "$@" >"$_file" 2>"$_file.err" &
 	echo $! >"$_file.pid"
 	dump_on_fail "$_file" "$_file.err"
 	wait_for 10 lib_listening "$_file" $!
