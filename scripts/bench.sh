@@ -22,6 +22,9 @@
 #   BENCH_MEM=6144         guest memory, MB
 #   BENCH_TIMEOUT=2400     seconds for the whole guest run
 #   BENCH_REPORT_ONLY=1    only rerun the report on build/bench/console.log
+#   BENCH_PROFILE=1        instead, profile the kernel while BENCH_PROFILE_N
+#                          (30000) contexts are created and deleted (boots
+#                          with profile=2); writes build/bench-profile/profile.txt
 #   KBUILD_LOCK=FILE       hold flock(FILE) while the kernel is (re)built
 . "$(dirname "$0")/common.sh"
 OUT=$BUILD/bench
@@ -45,6 +48,19 @@ if [ -z "${BENCH_REPORT_ONLY:-}" ]; then
 	"$TOP/scripts/mkinitramfs.sh" lean
 	built=$(date +%s)
 	echo "bench: build steps took $((built - start)) s"
+
+	if [ -n "${BENCH_PROFILE:-}" ]; then
+		P=$BUILD/bench-profile
+		rm -rf "$P" && mkdir -p "$P/files"
+		echo "BENCH_N=\"${BENCH_PROFILE_N:-30000}\"" >"$P/files/params"
+		"$TOP/target/release/vmrun" run --kernel "$BUILD/kernel-lean/arch/x86/boot/bzImage" \
+			--initrd "$BUILD/initramfs-lean.cpio.gz" --mem 2048 --append profile=2 --timeout 900 \
+			--files "$P/files" "$TOP/qemu-tests/bench/profile.sh" >"$P/console.log" 2>&1 ||
+			die "the profile run failed (console: $P/console.log)"
+		python3 "$TOP/scripts/bench-profile.py" "$P/console.log" "$BUILD/kernel-lean/System.map" \
+			"$P/profile.txt"
+		exit 0
+	fi
 
 	rm -rf "$OUT" && mkdir -p "$OUT/files"
 	for v in BENCH_N BENCH_REPS BENCH_LOOKUP BENCH_LOOKUP_REPS BENCH_RR_SECS BENCH_DP_REPS \
