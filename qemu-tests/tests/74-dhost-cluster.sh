@@ -108,12 +108,15 @@ if [ "$VMID" = 1 ]; then
 	}
 	session_ok "start"
 
-	# Bind-to-reachable, 50 ports on member 3.
+	# Bind-to-reachable, 50 ports on member 3. The latency is reported, not
+	# asserted (make bench territory): the timeout only catches a port that
+	# never becomes reachable. 20 s was hit once in a slow make check run
+	# (p99 up to 13.9 s in earlier runs on this shared 2-core host).
 	: >/tmp/reach
 	: >/tmp/asked
 	i=0
 	while [ $i -lt 50 ]; do
-		must vrctx-probe dhost reach --to $SHARED:$((7100 + i)) --timeout 20 --ask 192.168.77.4:9010
+		must vrctx-probe dhost reach --to $SHARED:$((7100 + i)) --timeout 120 --ask 192.168.77.4:9010
 		set -- $OUT
 		[ "$1" = reached ] || fail "port $((7100 + i)): $OUT"
 		echo "$2" >>/tmp/reach
