@@ -103,7 +103,7 @@ if [ "$VMID" = 1 ]; then
 	session_ok() { # WHAT
 		n=$((n + 1))
 		echo "line $n" >&7
-		wait_for 30 grep -qx "line $n" /tmp/s.out
+		wait_for 120 grep -qx "line $n" /tmp/s.out
 		alive $sess || fail "the session on member 2 ended ($1): $(cat /tmp/s.err)"
 	}
 	session_ok "start"
