@@ -46,8 +46,9 @@ def main():
     lines = []
     for m in re.finditer(r"@@PROF-BEGIN (\S+)\s*\n(.*?)@@PROF-END", text, re.S):
         name = m.group(1)
-        b64 = "".join(w for w in (l.strip() for l in m.group(2).splitlines())
-                      if re.fullmatch(r"[A-Za-z0-9+/=]+", w))
+        # vmrun prefixes each console line with "[vmN] ".
+        words = (re.sub(r"^\[vm\d+\] ", "", l).strip() for l in m.group(2).splitlines())
+        b64 = "".join(w for w in words if re.fullmatch(r"[A-Za-z0-9+/=]+", w))
         per = histogram(gzip.decompress(base64.b64decode(b64)), syms, addrs, stext)
         total = sum(per.values())
         secs = int(times.get(name, 0)) / 1e9
