@@ -91,6 +91,8 @@ fail() {
 		echo "== $_f" >&3
 		cat "$_f" >&3 2>&1
 	done
+	# again after the dumps, for whoever reads the last lines
+	[ -z "$LIB_DUMP" ] || echo "FAIL (again): $*" >&3
 	exit 1
 }
 

@@ -126,9 +126,24 @@ pub fn clean_line(raw: &[u8]) -> String {
         .collect()
 }
 
+/// `line`, cut to at most `max` characters (marked with "...").
+pub fn shorten(line: &str, max: usize) -> String {
+    match line.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortened() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc...");
+        assert_eq!(shorten("ééé", 2), "éé...");
+    }
 
     #[test]
     fn markers() {

@@ -20,6 +20,9 @@ use crate::{cleanup, console, cpio};
 
 /// Lines of console output kept per VM for failure reports.
 pub const TAIL_LINES: usize = 40;
+/// A failing guest's `FAIL: ...` line is cut to this many characters in
+/// its one-line summary (the whole line is in the tail and the log).
+const FAIL_LINE_MAX: usize = 400;
 /// How long the other VMs may go on after one VM has failed.
 const GRACE_AFTER_FAILURE: Duration = Duration::from_secs(10);
 /// How long to wait for a killed QEMU's console to close.
@@ -419,6 +422,8 @@ struct Vm {
     timed_out: bool,
     stopped: Option<String>,
     last_stderr: Option<String>,
+    /// The first `FAIL: ...` line the guest's test library printed.
+    fail_line: Option<String>,
     tail: VecDeque<String>,
     log: Option<BufWriter<File>>,
 }
@@ -500,6 +505,9 @@ impl Vm {
                     }
                 }
             }
+            if self.fail_line.is_none() && shown.starts_with("FAIL: ") {
+                self.fail_line = Some(console::shorten(&shown, FAIL_LINE_MAX));
+            }
             if self.problem.is_none() && console::kernel_problem(&shown) {
                 self.problem = Some(shown.clone());
             }
@@ -517,7 +525,10 @@ impl Vm {
         } else if let Some(s) = &self.stopped {
             s.clone()
         } else if let Some(n) = self.exit {
-            format!("exit {n}")
+            match &self.fail_line {
+                Some(f) if n != 0 => format!("exit {n} ({f})"),
+                _ => format!("exit {n}"),
+            }
         } else if !self.own_group && self.status.is_some() {
             format!(
                 "shell ended (QEMU: {})",
@@ -726,6 +737,7 @@ pub fn run(cfg: &RunConfig) -> Result<Outcome> {
             timed_out: false,
             stopped: None,
             last_stderr: None,
+            fail_line: None,
             tail: VecDeque::new(),
             log: open_log(&cfg.log_dir, id)?,
         });
@@ -925,6 +937,7 @@ mod tests {
             timed_out: false,
             stopped: None,
             last_stderr: None,
+            fail_line: None,
             tail: VecDeque::new(),
             log: None,
         };
@@ -959,6 +972,21 @@ mod tests {
         assert!(!v.ok());
         let v = vm_with(&["@@VRCTX-EXIT 3@@"]);
         assert_eq!(v.exit, Some(3));
+        // The test's own reason is in the one-line summary (the tail may
+        // be all captures it dumped).
+        let v = vm_with(&[
+            "FAIL: ping: lost",
+            "== /tmp/cap",
+            "FAIL: 2nd",
+            "@@VRCTX-EXIT 1@@",
+        ]);
+        let t = v.summary(Duration::from_secs(1)).text;
+        assert!(t.starts_with("vm1: exit 1 (FAIL: ping: lost) ["), "{t}");
+        let v = vm_with(&["FAIL: not fatal after all", "@@VRCTX-EXIT 0@@"]);
+        assert!(v
+            .summary(Duration::from_secs(1))
+            .text
+            .starts_with("vm1: exit 0 ["));
         let many: Vec<String> = (0..100).map(|i| format!("line {i}")).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
         let v = vm_with(&refs);
