@@ -17,7 +17,7 @@ show() {
 # serve PORT COMMAND: lib.sh's serve, but any command, and on the
 # management address only (not a port of the shared address)
 serve() {
-	socat "TCP-LISTEN:$1,bind=192.168.77.$VMID,fork,reuseaddr" "SYSTEM:$2" </dev/null >/dev/null 2>&1 &
+	socat -t 30 "TCP-LISTEN:$1,bind=192.168.77.$VMID,fork,reuseaddr" "SYSTEM:$2" </dev/null >/dev/null 2>&1 &
 }
 
 ip addr add 192.168.77.$VMID/24 dev eth0

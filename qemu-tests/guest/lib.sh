@@ -65,6 +65,11 @@
 #   fetch HOST PORT WORD        the marker service on HOST:PORT answers WORD (a step of
 #                               another VM: poll it with wait_for)
 #   serve PORT WORD             answer WORD to everyone on PORT, in the background
+#   echo_server PORT [OPTS]     a TCP echo service on PORT (socat listen OPTS, e.g.
+#                               bind=ADDR), a process per connection, in the background
+#   Every socat serving a command here runs with -t 30: after the peer's EOF
+#   socat gives the command 30 s (its default: 0.5 s) to write the rest, or
+#   a loaded guest answers fetch with nothing and echoes data cut short.
 #   sent_by FILE PATTERN        in a `tcpdump -e` capture FILE, who sent the lines matching
 #                               PATTERN: "MAC=COUNT " for each source hardware address
 #   only_from FILE PATTERN N WHAT  the lines of capture FILE matching PATTERN were all sent
@@ -527,11 +532,15 @@ vm_mac() {
 }
 
 fetch() {
-	[ "$(socat -T 5 -t 5 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
+	[ "$(socat -T 15 -t 15 - "TCP:$1:$2,connect-timeout=2" 2>/dev/null </dev/null)" = "$3" ]
 }
 
 serve() {
-	socat "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
+	socat -t 30 "TCP-LISTEN:$1,fork,reuseaddr" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
+}
+
+echo_server() {
+	socat -t 30 "TCP-LISTEN:$1,${2:+$2,}fork,reuseaddr" EXEC:cat </dev/null >/dev/null 2>&1 &
 }
 
 sent_by() {
@@ -549,7 +558,7 @@ only_from() {
 
 serve_done() {
 	: >/tmp/fetched
-	socat TCP-LISTEN:9000,fork,reuseaddr 'SYSTEM:echo done; echo $SOCAT_PEERADDR >>/tmp/fetched' \
+	socat -t 30 TCP-LISTEN:9000,fork,reuseaddr 'SYSTEM:echo done; echo $SOCAT_PEERADDR >>/tmp/fetched' \
 		</dev/null >/dev/null 2>&1 &
 	LIB_PEERS=$1
 	wait_for 300 lib_fetched

@@ -26,14 +26,14 @@ CONF
 	dump_on_fail /tmp/nginx-$c.log /tmp/iperf-$c.log /tmp/iperfu-$c.log
 	must vrctl exec $c -- nginx -c /tmp/nginx-$c.conf
 	vrctl exec $c -- busybox httpd -f -p 10.0.0.1:8080 -h /tmp/www-$c &
-	vrctl exec $c -- socat TCP-LISTEN:7000,bind=10.0.0.1,fork,reuseaddr SYSTEM:"echo tcp-$c" &
-	vrctl exec $c -- socat UDP-RECVFROM:7001,bind=10.0.0.1,fork SYSTEM:"echo udp-$c" &
+	vrctl exec $c -- socat -t 30 TCP-LISTEN:7000,bind=10.0.0.1,fork,reuseaddr SYSTEM:"echo tcp-$c" &
+	vrctl exec $c -- socat -t 30 UDP-RECVFROM:7001,bind=10.0.0.1,fork SYSTEM:"echo udp-$c" &
 	vrctl exec $c -- iperf3 -s -B 10.0.0.1 -p 5201 --forceflush >/tmp/iperfd-$c.log 2>&1 &
 done
 # Context 0 listens on the wildcard address on the same ports: it must see
 # none of the peers' connections.
-socat TCP-LISTEN:7000,fork,reuseaddr SYSTEM:"echo tcp-zero" &
-socat UDP-RECVFROM:7001,fork SYSTEM:"echo udp-zero" &
+socat -t 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:"echo tcp-zero" &
+socat -t 30 UDP-RECVFROM:7001,fork SYSTEM:"echo udp-zero" &
 
 # fetch CTX PORT: the page of CTX's server on 10.0.0.1:PORT, from CTX's peer
 fetch() {

@@ -53,7 +53,7 @@ if [ "$VMID" = 1 ]; then
 	vrctx-probe dhost accept --listen $CLIENT:8000 --count 600 --timeout 400 >/tmp/accept 2>&1 &
 	acc=$!
 	wait_for 20 grep -q listening /tmp/accept
-	socat TCP-LISTEN:8001,bind=$CLIENT,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &
+	echo_server 8001 bind=$CLIENT
 	serve 9002 go
 	for vm in 2 3 4; do
 		wait_for 400 fetch 192.168.77.$vm 9001 ready
@@ -128,10 +128,10 @@ must ping -c 1 -W 2 $SHARED
 vrctl dhost monitor >/tmp/events 2>&1 &
 mon=$!
 case $VMID in
-2) socat TCP-LISTEN:7001,bind=$SHARED,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 & ;;
+2) echo_server 7001 bind=$SHARED ;;
 3)
-	socat TCP-LISTEN:7002,bind=$SHARED,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &
-	socat TCP-LISTEN:7004,bind=$SHARED,fork,reuseaddr 'SYSTEM:seq 1 60000' </dev/null >/dev/null 2>&1 &
+	echo_server 7002 bind=$SHARED
+	socat -t 30 TCP-LISTEN:7004,bind=$SHARED,fork,reuseaddr 'SYSTEM:seq 1 60000' </dev/null >/dev/null 2>&1 &
 	;;
 4) vrctx-probe bench echo $SHARED:7003 >/dev/null 2>&1 & ;;
 esac

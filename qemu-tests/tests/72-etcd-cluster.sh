@@ -193,7 +193,7 @@ if [ "$VMID" = 3 ]; then
 		wait_for 300 fetch 192.168.77.$vm 9004 done
 	done
 	: >/tmp/fetched
-	socat TCP-LISTEN:9005,fork,reuseaddr 'SYSTEM:echo bye; echo $SOCAT_PEERADDR >>/tmp/fetched' \
+	socat -t 30 TCP-LISTEN:9005,fork,reuseaddr 'SYSTEM:echo bye; echo $SOCAT_PEERADDR >>/tmp/fetched' \
 		</dev/null >/dev/null 2>&1 &
 	fetched() { [ "$(sort -u /tmp/fetched | wc -l)" -ge 2 ]; }
 	wait_for 300 fetched

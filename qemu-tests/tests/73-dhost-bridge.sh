@@ -152,14 +152,14 @@ if [ "$VMID" = $LEADER_VM ]; then
 	echo "$OUT"
 fi
 case $VMID in
-2) socat TCP-LISTEN:7001,bind=$SHARED,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 & ;;
+2) echo_server 7001 bind=$SHARED ;;
 3)
-	socat TCP-LISTEN:7002,bind=$SHARED,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &
+	echo_server 7002 bind=$SHARED
 	capture_start /tmp/in2 eth0 -e -v -n "ip src $CLIENT and tcp port 7002"
 	;;
 4)
 	vrctx-probe bench echo $SHARED:7003 >/dev/null 2>&1 &
-	socat TCP-LISTEN:7005,bind=$SHARED,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &
+	echo_server 7005 bind=$SHARED
 	;;
 esac
 serve 9001 ready

@@ -27,7 +27,7 @@
 #     second daemon for a member id already claimed, garbage under the
 #     prefix: clear errors, the leader's table unchanged;
 #   - member 3 dies (its daemon and etcd killed, its link down): once its
-#     lease expires its ports leave the table and a SYN to 7003's TCP twin
+#     lease (15 s here) expires its ports leave the table and a SYN to 7003's TCP twin
 #     7013 is answered by the leader with one RST; member 2's session is
 #     untouched.
 # Coordination: markers on 192.168.77.N:9001 (members: ready), the client's
@@ -198,9 +198,13 @@ etcd_start vm$VMID 192.168.77.$VMID $CLUSTER
 etcd_wait_healthy 600
 echo "member $member: etcd healthy after $ETCD_UP_MS ms"
 
+# A 15 s lease (the default is 5 s): four TCG guests on a loaded 2-core
+# host have left etcd unable to answer keepalives for longer than 5 s,
+# and every expiry makes the leader answer RST for that member's ports
+# until its daemon registers again.
 DHOSTD_PID=
 dhostd_start() {
-	dhostd --addr $SHARED --member $member --etcd $ENDPOINTS </dev/null >>/tmp/dhostd.log 2>&1 &
+	dhostd --addr $SHARED --member $member --etcd $ENDPOINTS --ttl 15 </dev/null >>/tmp/dhostd.log 2>&1 &
 	DHOSTD_PID=$!
 	wait_for 60 vrctl dhost ports
 }
@@ -210,11 +214,11 @@ dhostd_start
 cat >/tmp/logs.sh <<'SH'
 cat /tmp/dhostd.log; vrctl dhost stats | grep -v ' 0$'; vrctl dhost ports
 SH
-socat TCP-LISTEN:9020,bind=192.168.77.$VMID,fork,reuseaddr 'SYSTEM:sh /tmp/logs.sh' </dev/null >/dev/null 2>&1 &
+socat -t 30 TCP-LISTEN:9020,bind=192.168.77.$VMID,fork,reuseaddr 'SYSTEM:sh /tmp/logs.sh' </dev/null >/dev/null 2>&1 &
 
 case $VMID in
-2) socat TCP-LISTEN:7001,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 & ;;
-3) socat TCP-LISTEN:7002,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 & ;;
+2) echo_server 7001 ;;
+3) echo_server 7002 ;;
 4)
 	vrctx-probe bench echo 0.0.0.0:7003 >/dev/null 2>&1 &
 	# The control service of the bind-to-reachable trials: opens the port it
@@ -224,7 +228,7 @@ read p
 vrctx-probe dhost serve --listen 0.0.0.0:$p </dev/null >/dev/null 2>&1 &
 echo bound
 SH
-	socat TCP-LISTEN:9010,bind=192.168.77.4,fork,reuseaddr 'SYSTEM:sh /tmp/open.sh' \
+	socat -t 30 TCP-LISTEN:9010,bind=192.168.77.4,fork,reuseaddr 'SYSTEM:sh /tmp/open.sh' \
 		</dev/null >/dev/null 2>&1 &
 	;;
 esac
