@@ -16,6 +16,8 @@
 #
 #   fail MSG...                 print "FAIL: MSG", dump the registered files, exit 1
 #   dump_on_fail FILE...        have fail() print FILE... (captures, logs)
+#   on_fail CMD                 have fail() run CMD first, once (it may fetch a
+#                               peer's logs and dump_on_fail them)
 #   run CMD...                  run CMD: combined output in $OUT, status in $ST; never fails
 #   must CMD...                 a setup step: CMD must exit 0, else FAIL with CMD and
 #                               its output; prints the output
@@ -90,8 +92,10 @@ LIB_DEPTH=0
 exec 3>&1
 
 fail() {
-	local _f
+	local _f _hook=$LIB_ON_FAIL
 	echo "FAIL: $*" >&3
+	LIB_ON_FAIL=
+	[ -z "$_hook" ] || $_hook
 	for _f in $LIB_DUMP; do
 		echo "== $_f" >&3
 		cat "$_f" >&3 2>&1
@@ -103,6 +107,11 @@ fail() {
 
 dump_on_fail() {
 	LIB_DUMP="$LIB_DUMP $*"
+}
+
+LIB_ON_FAIL=
+on_fail() {
+	LIB_ON_FAIL=$*
 }
 
 # The test ended inside run() (fail() in a function, or a shell error such

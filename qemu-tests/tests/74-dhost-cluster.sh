@@ -59,6 +59,14 @@ if [ "$VMID" = 1 ]; then
 		wait_for 900 fetch 192.168.77.$vm 9001 ready
 	done
 	echo "client: every member is ready"
+	# From here, a failure shows every member's daemon log and counters.
+	member_logs() {
+		for vm in 2 3 4; do
+			socat -u -T 30 TCP:192.168.77.$vm:9020,connect-timeout=3 - >/tmp/member$vm.log 2>&1
+			dump_on_fail /tmp/member$vm.log
+		done
+	}
+	on_fail member_logs
 	capture_start /tmp/wire eth0 -e
 
 	# Through the bridge, byte-exact, each port served by its owner.
@@ -83,15 +91,6 @@ if [ "$VMID" = 1 ]; then
 	got=$(sent_by /tmp/wire "$SHARED\.799[89] > |ICMP $SHARED (tcp|udp) port 799")
 	[ "$got" = "$leader=2 " ] || fail "answers for 7998/7999: want one RST and one port unreachable from $leader, got: $got"
 	echo "client: each port served by its owner through the leader; one RST, one port unreachable"
-
-	# member_logs_fail MSG: fail with every member's daemon log and counters.
-	member_logs_fail() {
-		for vm in 2 3 4; do
-			socat -u -T 30 TCP:192.168.77.$vm:9020,connect-timeout=3 - >/tmp/member$vm.log 2>&1
-			dump_on_fail /tmp/member$vm.log
-		done
-		fail "$@"
-	}
 
 	# A long session on member 2, checked after every change below.
 	rm -f /tmp/s.in /tmp/s.out
@@ -155,9 +154,9 @@ if [ "$VMID" = 1 ]; then
 	total=0
 	for p in 7011 7012 7013; do
 		run vrctx-probe dhost short --to $SHARED:$p --count 334
-		[ "$ST" = 0 ] || member_logs_fail "short connections to $p: $OUT"
+		[ "$ST" = 0 ] || fail "short connections to $p: $OUT"
 		set -- $OUT
-		[ "$4" = 0 ] || member_logs_fail "short connections to $p: $OUT"
+		[ "$4" = 0 ] || fail "short connections to $p: $OUT"
 		total=$((total + $2))
 		echo "cluster: load: port $p through the leader: $OUT"
 	done
@@ -211,8 +210,10 @@ dhostd_start() {
 dump_on_fail /tmp/dhostd.log
 dhostd_start
 # (for the client, when it fails: this member's daemon log and counters)
-cat >/tmp/logs.sh <<'SH'
-cat /tmp/dhostd.log; vrctl dhost stats | grep -v ' 0$'; vrctl dhost ports
+cat >/tmp/logs.sh <<SH
+echo "member $member at \$(date +%T) (uptime \$(cut -d' ' -f1 /proc/uptime) s):"
+cat /tmp/dhostd.log; vrctl dhost stats | grep -v ' 0\$'; vrctl dhost ports
+grep -E 'lease|took too long|leader' /tmp/etcd-vm$VMID.log | tail -n 20 | cut -c1-220
 SH
 socat -t 30 TCP-LISTEN:9020,bind=192.168.77.$VMID,fork,reuseaddr 'SYSTEM:sh /tmp/logs.sh' </dev/null >/dev/null 2>&1 &
 
