@@ -3,6 +3,7 @@
 //! always removes) and runs guest test scripts. See qemu-tests/README.md.
 
 mod cleanup;
+mod clock;
 mod console;
 mod cpio;
 mod header;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::{cleanup, console, cpio};
+use crate::{cleanup, clock, console, cpio};
 
 /// Lines of console output kept per VM for failure reports.
 pub const TAIL_LINES: usize = 40;
@@ -61,11 +61,22 @@ pub fn mac(id: u32) -> String {
     format!("52:54:00:00:00:{id:02x}")
 }
 
-pub fn kernel_cmdline(id: u32, vms: u32, mode: &str, extra: &[String]) -> String {
+/// `tsc_khz`: the host's TSC rate, which a TCG guest's TSC counts at (see
+/// clock.rs): the guest takes it instead of calibrating, and trusts its TSC.
+pub fn kernel_cmdline(
+    id: u32,
+    vms: u32,
+    mode: &str,
+    tsc_khz: Option<u64>,
+    extra: &[String],
+) -> String {
     let mut s = format!(
         "console=ttyS0 loglevel=5 printk.time=1 panic=-1 panic_on_warn=1 oops=panic \
          vrctx.vmid={id} vrctx.vms={vms} vrctx.mode={mode}"
     );
+    if let Some(k) = tsc_khz {
+        s.push_str(&format!(" tsc_early_khz={k} tsc=reliable"));
+    }
     for e in extra.iter().filter(|e| !e.trim().is_empty()) {
         s.push(' ');
         s.push_str(e.trim());
@@ -331,7 +342,10 @@ fn qemu_command(cfg: &RunConfig, ns: &str, id: u32, initrd: &Path, interactive: 
         .arg(&cfg.kernel)
         .arg("-initrd")
         .arg(initrd)
-        .args(["-append", &kernel_cmdline(id, cfg.vms, mode, &cfg.append)])
+        .args([
+            "-append",
+            &kernel_cmdline(id, cfg.vms, mode, clock::host_tsc_khz(), &cfg.append),
+        ])
         .args([
             "-netdev",
             &format!("tap,id=n0,ifname=tap{id},script=no,downscript=no"),
@@ -889,10 +903,12 @@ mod tests {
 
     #[test]
     fn cmdline() {
-        let c = kernel_cmdline(2, 3, "run", &["foo=1".into(), " ".into()]);
+        let c = kernel_cmdline(2, 3, "run", None, &["foo=1".into(), " ".into()]);
         assert!(c.starts_with("console=ttyS0 "));
         assert!(c.contains(" panic_on_warn=1 "));
         assert!(c.ends_with("vrctx.vmid=2 vrctx.vms=3 vrctx.mode=run foo=1"));
+        let c = kernel_cmdline(1, 1, "run", Some(2_596_148), &[]);
+        assert!(c.ends_with("vrctx.mode=run tsc_early_khz=2596148 tsc=reliable"));
     }
 
     #[test]
