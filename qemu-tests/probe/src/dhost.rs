@@ -5,8 +5,9 @@
 //! ```text
 //! dhost conns --from ADDR --to ADDR:PORT --count N
 //!     N TCP connections from ADDR (port 0: the kernel picks) to ADDR:PORT,
-//!     all held open at once; prints `port P` for each local port, then
-//!     `ok N`, and closes them
+//!     started at once and all established (handshake done) within 60 s;
+//!     prints `port P` for each local port, then `ok N`, and closes them.
+//!     Fails naming the connections not established and why
 //! dhost accept --listen ADDR:PORT --count N --timeout S
 //!     accepts N connections within S seconds, holding them; prints
 //!     `ok N distinct D` (D: distinct peer address:port pairs) or
@@ -72,15 +73,42 @@ fn conns(args: &[String]) -> Result<(), String> {
             .map_err(|e| errno_msg(&format!("bind #{i}"), e))?;
         net::connect(&fd, SocketAddr::V4(to))
             .map_err(|e| errno_msg(&format!("connect #{i}"), e))?;
-        let port = net::local_addr(&fd)
+        held.push(fd);
+    }
+    // The sockets are non-blocking: a connection counts once its handshake
+    // is done (exiting with one still in SYN-SENT would drop it silently).
+    let deadline = Instant::now() + CONNS_TIMEOUT;
+    let mut failed = Vec::new();
+    for (i, fd) in held.iter().enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let r = match net::wait_for(fd, libc::POLLOUT, left) {
+            Ok(_) => net::so_error(fd),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = r {
+            failed.push(errno_msg(&format!("#{i}"), e));
+        }
+    }
+    if !failed.is_empty() {
+        return Err(format!(
+            "{} of {count} connections to {to} not established within {} s: {}",
+            failed.len(),
+            CONNS_TIMEOUT.as_secs(),
+            failed.join(", ")
+        ));
+    }
+    for fd in &held {
+        let port = net::local_addr(fd)
             .map_err(|e| errno_msg("getsockname", e))?
             .port();
         println!("port {port}");
-        held.push(fd);
     }
     println!("ok {}", held.len());
     Ok(())
 }
+
+/// How long `conns` waits for all its handshakes.
+const CONNS_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn accept(args: &[String]) -> Result<(), String> {
     let listen: SocketAddrV4 = parse(args, "--listen")?;
