@@ -213,7 +213,7 @@ dhostd_start
 cat >/tmp/logs.sh <<SH
 echo "member $member at \$(date +%T) (uptime \$(cut -d' ' -f1 /proc/uptime) s):"
 cat /tmp/dhostd.log; vrctl dhost stats | grep -v ' 0\$'; vrctl dhost ports
-grep -E 'lease|took too long|leader' /tmp/etcd-vm$VMID.log | tail -n 20 | cut -c1-220
+grep -E 'lease|took too long|leader' $LIB_ETCD_LOG | tail -n 20 | cut -c1-220
 SH
 socat -t 30 TCP-LISTEN:9020,bind=192.168.77.$VMID,fork,reuseaddr 'SYSTEM:sh /tmp/logs.sh' </dev/null >/dev/null 2>&1 &
 
