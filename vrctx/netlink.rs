@@ -22,7 +22,7 @@ use kernel::{
 };
 
 use crate::{
-    registry::{Context, Refusal, Registry, Selector, DEFAULT, NAME_MAX},
+    registry::{check_id, Context, Refusal, Registry, Selector, DEFAULT, NAME_MAX},
     sys::{Core, Users},
     REGISTRY,
 };
@@ -51,6 +51,9 @@ const IFINDEX: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_IFINDEX);
 const N_IFACES: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_N_IFACES).read_only();
 const N_SOCKETS: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_N_SOCKETS).read_only();
 const N_TASKS: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_N_TASKS).read_only();
+/// `VRCTX_A_COUNT`: `NEW` and `DEL` act on contexts `ID` to
+/// `ID + COUNT - 1`, all or none of them.
+const COUNT: Attr<U32> = Attr::new(uapi::vrctx_attr_VRCTX_A_COUNT);
 
 /// Strict types and lengths; the read-only attributes are refused in
 /// requests.
@@ -63,6 +66,7 @@ static POLICY: Policy<{ uapi::vrctx_attr___VRCTX_A_MAX as usize }> = Policy::new
     N_IFACES.entry(),
     N_SOCKETS.entry(),
     N_TASKS.entry(),
+    COUNT.entry(),
 ]);
 
 /// `NEW`, `DEL` and `ASSIGN` need `CAP_NET_ADMIN` over the namespace; `GET`
@@ -192,7 +196,99 @@ fn page_of(net: &Namespace, from: u32) -> Result<Page> {
     Ok(page)
 }
 
+// The message below names the limit.
+const _: () = assert!(uapi::VRCTX_COUNT_MAX == 1024);
+
+/// The contexts a request with `VRCTX_A_COUNT` names: `ID` to
+/// `ID + COUNT - 1`, without a name.
+fn range(req: &Request<'_>, count: u32) -> Result<KVec<u32>, Refusal> {
+    let id = req
+        .get(ID)
+        .ok_or(Refusal::new(EINVAL, c"Missing context id"))?;
+    if req.get(NAME).is_some() {
+        return Err(Refusal::new(
+            EINVAL,
+            c"A range of contexts is named by ids only",
+        ));
+    }
+    if count == 0 || count > uapi::VRCTX_COUNT_MAX {
+        return Err(Refusal::new(EINVAL, c"Count out of range (1 to 1024)"));
+    }
+    // The last id of the range must be a valid one; 0 and ids past
+    // `VRCTX_ID_MAX` are refused as for one context.
+    check_id(id.checked_add(count - 1).ok_or(RANGE)?).map_err(|_| RANGE)?;
+    let mut ids = KVec::with_capacity(count as usize, GFP_KERNEL).map_err(|_| NOMEM)?;
+    for i in 0..count {
+        ids.push(id + i, GFP_KERNEL).map_err(|_| NOMEM)?;
+    }
+    Ok(ids)
+}
+
+const RANGE: Refusal = Refusal::new(ERANGE, c"Context id out of range (0 to 2147483647)");
+const NOMEM: Refusal = Refusal::new(ENOMEM, c"Out of memory");
+
+/// Creates contexts `ids` (ascending, without names), all or none: every
+/// check first, then each is published; a failure takes back those
+/// already made. A caller whose range fails can replay it one context at
+/// a time to learn which one failed and why.
+fn create_range(req: &Request<'_>, net: &Namespace, ids: &[u32]) -> Result {
+    let mut reg = REGISTRY.lock();
+    for &id in ids {
+        reg.check_new(net.key(), id, None)
+            .map_err(|r| refuse(req, r))?;
+    }
+    let mut users = KVec::new();
+    net.users_of(ids, &mut users)?;
+    if users.iter().any(|u| u.tasks != 0) {
+        return Err(refuse(
+            req,
+            Refusal::new(
+                EBUSY,
+                c"Threads still have an id of the range as their default context",
+            ),
+        ));
+    }
+    let undo = |reg: &mut Registry, made: &[u32]| {
+        for &id in made {
+            reg.remove(net.key(), id);
+            net.unpublish(id);
+        }
+    };
+    for (i, &id) in ids.iter().enumerate() {
+        let ctx = Context {
+            net: net.key(),
+            id,
+            name: None,
+        };
+        let made = net.publish(id).map_err(|e| {
+            let msg = if e == EBUSY {
+                c"Sockets of a context deleted with an id of the range are still open"
+            } else {
+                c"Cannot set up the context's routing table"
+            };
+            Refusal::new(e, msg)
+        });
+        if let Err(r) = made.and_then(|()| reg.insert(ctx).inspect_err(|_| net.unpublish(id))) {
+            undo(&mut reg, &ids[..i]);
+            return Err(refuse(req, r));
+        }
+    }
+    for &id in ids {
+        let ctx = Context {
+            net: net.key(),
+            id,
+            name: None,
+        };
+        event(&reg, net, CMD_NEW, &ctx);
+    }
+    Ok(())
+}
+
 fn create(req: &Request<'_>, net: &Namespace) -> Result {
+    if let Some(count) = req.get(COUNT) {
+        let ids = range(req, count).map_err(|r| refuse(req, r))?;
+        return create_range(req, net, &ids);
+    }
     let id = req
         .get(ID)
         .ok_or_else(|| refuse(req, Refusal::new(EINVAL, c"Missing context id")))?;
@@ -249,7 +345,39 @@ fn destroy(net: &Namespace, c: &Context, users: Option<Users>) {
     net.unpublish(c.id);
 }
 
+/// Deletes contexts `ids` (ascending), all or none: each must exist and,
+/// without `VRCTX_A_FORCE`, be unused.
+fn delete_range(req: &Request<'_>, net: &Namespace, ids: &[u32]) -> Result {
+    let mut reg = REGISTRY.lock();
+    for &id in ids {
+        reg.find(net.key(), Selector::Id(id))
+            .map_err(|r| refuse(req, r))?;
+    }
+    let mut users = KVec::new();
+    net.users_of(ids, &mut users)?;
+    if users.iter().any(|u| u.any()) && req.get(FORCE).is_none() {
+        return Err(refuse(
+            req,
+            Refusal::new(
+                EBUSY,
+                c"A context of the range is in use by interfaces, sockets or threads (delete it with force)",
+            ),
+        ));
+    }
+    for (&id, u) in ids.iter().zip(users.iter()) {
+        if let Some(ctx) = reg.remove(net.key(), id) {
+            destroy(net, &ctx, Some(*u));
+            event(&reg, net, CMD_DEL, &ctx);
+        }
+    }
+    Ok(())
+}
+
 fn delete(req: &Request<'_>, net: &Namespace) -> Result {
+    if let Some(count) = req.get(COUNT) {
+        let ids = range(req, count).map_err(|r| refuse(req, r))?;
+        return delete_range(req, net, &ids);
+    }
     let sel = selector(req).map_err(|r| refuse(req, r))?;
     let mut reg = REGISTRY.lock();
     let ctx = *reg.find(net.key(), sel).map_err(|r| refuse(req, r))?;

@@ -16,7 +16,7 @@
 //! as `kind=value`.
 
 use std::io;
-use vrctx_uapi::{DhostAttr, DhostCmd, VrctxCmd};
+use vrctx_uapi::{DhostAttr, DhostCmd, VrctxAttr, VrctxCmd};
 
 const NETLINK_GENERIC: i32 = 16;
 const GENL_ID_CTRL: u16 = 0x10;
@@ -124,6 +124,7 @@ impl Family {
             (Self::Vrctx, "table") => Some(3),
             (Self::Vrctx, "force") => Some(4),
             (Self::Vrctx, "ifindex") => Some(5),
+            (Self::Vrctx, "count") => Some(VrctxAttr::Count as u16),
             (Self::Dhost, "hook") => Some(DhostAttr::Hook as u16),
             (Self::Dhost, "packets") => Some(DhostAttr::Packets as u16),
             (Self::Dhost, "addr") => Some(DhostAttr::Addr as u16),

@@ -175,6 +175,85 @@ fn fast_path(words: &[String]) -> Option<Command> {
     }
 }
 
+/// A run of batch lines sent as one request: `create ID` lines without a
+/// name, or `delete ID` lines without force, whose ids follow each other
+/// (`create 7`, `create 8`, ...). The kernel creates or deletes the whole
+/// range or none of it, so a range that fails is replayed line by line:
+/// the lines before the culprit take effect, the culprit is reported with
+/// its own line number and error, and the lines after it run only with
+/// `-force`, exactly as without ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub create: bool,
+    pub first: u32,
+    /// The line number of each context of the range, in order.
+    pub lines: Vec<usize>,
+}
+
+impl Run {
+    /// At most this many contexts per request (`VRCTX_COUNT_MAX`).
+    pub const MAX: usize = vrctx_uapi::VRCTX_COUNT_MAX as usize;
+
+    /// Whether `command` can be part of a run, and which: (create, id).
+    fn member(command: &Command) -> Option<(bool, u32)> {
+        match command {
+            Command::Create { id, name: None, .. } => Some((true, *id)),
+            Command::Delete {
+                ctx: ContextRef::Id(id),
+                force: false,
+            } => Some((false, *id)),
+            _ => None,
+        }
+    }
+
+    /// A run of `command` alone, on line `number`, if it can start one.
+    pub fn start(command: &Command, number: usize) -> Option<Run> {
+        let (create, first) = Run::member(command)?;
+        Some(Run {
+            create,
+            first,
+            lines: vec![number],
+        })
+    }
+
+    /// Adds `command`, on line `number`, if it continues the run.
+    pub fn extend(&mut self, command: &Command, number: usize) -> bool {
+        let next = u32::try_from(self.lines.len())
+            .ok()
+            .and_then(|n| self.first.checked_add(n));
+        match Run::member(command) {
+            Some((create, id)) if create == self.create && Some(id) == next && !self.is_full() => {
+                self.lines.push(number);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.lines.len() >= Run::MAX
+    }
+
+    /// The lines again, one command each, for a replay.
+    pub fn commands(&self) -> impl Iterator<Item = (usize, Command)> + '_ {
+        (self.first..).zip(&self.lines).map(|(id, &number)| {
+            let command = if self.create {
+                Command::Create {
+                    id,
+                    name_keyword: None,
+                    name: None,
+                }
+            } else {
+                Command::Delete {
+                    ctx: ContextRef::Id(id),
+                    force: false,
+                }
+            };
+            (number, command)
+        })
+    }
+}
+
 /// The first line of a clap message, without clap's `error: `.
 fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or("invalid command");
@@ -192,6 +271,123 @@ mod tests {
 
     fn words(s: &str) -> Vec<String> {
         split_words(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
+    }
+
+    /// (create, first id, line numbers) of each run; other lines as
+    /// (false, u32::MAX, [line]).
+    type Runs = Vec<(bool, u32, Vec<usize>)>;
+
+    fn runs(text: &str) -> Runs {
+        let mut out = Vec::new();
+        let mut run: Option<Run> = None;
+        let mut p = LineParser::default();
+        for l in read_lines(text.as_bytes()) {
+            let l = l.expect("line");
+            let (c, _) = p.parse(&l.words).expect("command");
+            if run.as_mut().is_some_and(|r| r.extend(&c, l.number)) {
+                continue;
+            }
+            out.extend(run.take().map(|r| (r.create, r.first, r.lines)));
+            run = Run::start(&c, l.number);
+            if run.is_none() {
+                out.push((false, u32::MAX, vec![l.number]));
+            }
+        }
+        out.extend(run.map(|r| (r.create, r.first, r.lines)));
+        out
+    }
+
+    #[test]
+    fn runs_of_plain_creates_and_deletes() {
+        let other = |n| (false, u32::MAX, vec![n]);
+        let cases: &[(&str, Runs)] = &[
+            (
+                "create 1\ncreate 2\n\ncreate 3\n",
+                vec![(true, 1, vec![1, 2, 4])],
+            ),
+            ("del 5\ndelete 6\n", vec![(false, 5, vec![1, 2])]),
+            // A gap, a name, force, a name as the selector, another command
+            // or the other direction end the run.
+            (
+                "create 1\ncreate 3\n",
+                vec![(true, 1, vec![1]), (true, 3, vec![2])],
+            ),
+            (
+                "create 1\ncreate 2 name b\ncreate 3\n",
+                vec![(true, 1, vec![1]), other(2), (true, 3, vec![3])],
+            ),
+            (
+                "delete 1\ndelete 2 --force\n",
+                vec![(false, 1, vec![1]), other(2)],
+            ),
+            (
+                "delete 1\ndelete blue\n",
+                vec![(false, 1, vec![1]), other(2)],
+            ),
+            (
+                "create 1\nlist\ncreate 2\n",
+                vec![(true, 1, vec![1]), other(2), (true, 2, vec![3])],
+            ),
+            (
+                "create 1\ndelete 2\n",
+                vec![(true, 1, vec![1]), (false, 2, vec![2])],
+            ),
+            (
+                "create 2\ncreate 1\n",
+                vec![(true, 2, vec![1]), (true, 1, vec![2])],
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&runs(text), want, "{text:?}");
+        }
+        // A run holds at most VRCTX_COUNT_MAX lines.
+        let text: String = (1..=Run::MAX + 1)
+            .map(|i| format!("create {i}\n"))
+            .collect();
+        let got = runs(&text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].2.len(), Run::MAX);
+        assert_eq!((got[1].1, got[1].2.len()), (Run::MAX as u32 + 1, 1));
+    }
+
+    #[test]
+    fn replayed_commands_are_the_lines() {
+        let mut r = Run::start(
+            &Command::Delete {
+                ctx: ContextRef::Id(9),
+                force: false,
+            },
+            3,
+        )
+        .unwrap();
+        assert!(r.extend(
+            &Command::Delete {
+                ctx: ContextRef::Id(10),
+                force: false
+            },
+            5
+        ));
+        let got: Vec<_> = r.commands().collect();
+        assert!(matches!(
+            got[0],
+            (
+                3,
+                Command::Delete {
+                    ctx: ContextRef::Id(9),
+                    force: false
+                }
+            )
+        ));
+        assert!(matches!(
+            got[1],
+            (
+                5,
+                Command::Delete {
+                    ctx: ContextRef::Id(10),
+                    force: false
+                }
+            )
+        ));
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn main() {
                 eprintln!("vrctl: -batch takes its commands from FILE, not from the command line");
                 1
             }
-            (Some(file), None) => run_batch(&file, cli.force, cli.json),
+            (Some(file), None) => run_batch(&file, cli.force, cli.json).unwrap_or_else(|c| c),
             (None, Some(command)) => match run(command, cli.json, &mut Session::default()) {
                 Ok(()) => 0,
                 Err(e) => {
@@ -79,8 +79,10 @@ impl Session {
 
 /// `-batch FILE`: runs every line over one socket. Stops at the first
 /// failing line with its exit status, naming FILE:LINE; with `force`,
-/// goes on and exits with the highest status of the failed lines.
-fn run_batch(file: &str, force: bool, json: bool) -> i32 {
+/// goes on and exits with the highest status of the failed lines. Runs of
+/// plain `create`/`delete` lines with consecutive ids go to the kernel as
+/// one request each ([`batch::Run`]).
+fn run_batch(file: &str, force: bool, json: bool) -> std::result::Result<i32, i32> {
     let input: Box<dyn BufRead> = if file == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -88,28 +90,104 @@ fn run_batch(file: &str, force: bool, json: bool) -> i32 {
             Ok(f) => Box::new(BufReader::new(f)),
             Err(e) => {
                 eprintln!("vrctl: {}", Error::system(format!("batch {file}"), e));
-                return 2;
+                return Err(2);
             }
         }
     };
-    let mut session = Session::default();
+    let mut b = Batch {
+        file,
+        force,
+        status: 0,
+        session: Session::default(),
+    };
     let mut parser = batch::LineParser::default();
-    let mut status = 0;
+    let mut pending: Option<batch::Run> = None;
     for line in batch::read_lines(input) {
-        let result = line.map_err(|(n, msg)| (n, msg, 1)).and_then(|l| {
-            let (command, line_json) = parser.parse(&l.words).map_err(|msg| (l.number, msg, 1))?;
-            run(command, json || line_json, &mut session)
-                .map_err(|e| (l.number, e.to_string(), e.exit_code()))
+        let parsed = line.and_then(|l| {
+            parser
+                .parse(&l.words)
+                .map(|(command, line_json)| (l.number, command, line_json))
+                .map_err(|msg| (l.number, msg))
         });
-        if let Err((number, msg, code)) = result {
-            eprintln!("vrctl: {file}:{number}: {msg}");
-            status = status.max(code);
-            if !force {
-                return code;
+        let (number, command, line_json) = match parsed {
+            Ok(p) => p,
+            Err((number, msg)) => {
+                // The lines before this one run first.
+                b.flush(pending.take())?;
+                b.failed(number, &msg, 1)?;
+                continue;
             }
+        };
+        if pending.as_mut().is_some_and(|r| r.extend(&command, number)) {
+            continue;
+        }
+        b.flush(pending.take())?;
+        pending = batch::Run::start(&command, number);
+        if pending.is_none() {
+            b.line(number, command, json || line_json)?;
         }
     }
-    status
+    b.flush(pending.take())?;
+    Ok(b.status)
+}
+
+/// A batch being run: where its lines come from, the socket, the status.
+/// Its methods return `Err(status)` when the batch must stop there.
+struct Batch<'a> {
+    file: &'a str,
+    force: bool,
+    status: i32,
+    session: Session,
+}
+
+impl Batch<'_> {
+    /// Reports line `number` as failed; stops unless forced.
+    fn failed(&mut self, number: usize, msg: &str, code: i32) -> std::result::Result<(), i32> {
+        eprintln!("vrctl: {}:{number}: {msg}", self.file);
+        self.status = self.status.max(code);
+        if self.force {
+            Ok(())
+        } else {
+            Err(code)
+        }
+    }
+
+    /// Runs one line.
+    fn line(
+        &mut self,
+        number: usize,
+        command: Command,
+        json: bool,
+    ) -> std::result::Result<(), i32> {
+        match run(command, json, &mut self.session) {
+            Ok(()) => Ok(()),
+            Err(e) => self.failed(number, &e.to_string(), e.exit_code()),
+        }
+    }
+
+    /// Runs `run`'s lines: one range request, or line by line if it has
+    /// one line or the kernel refused the range (which then changed
+    /// nothing).
+    fn flush(&mut self, run: Option<batch::Run>) -> std::result::Result<(), i32> {
+        let Some(run) = run else {
+            return Ok(());
+        };
+        if run.lines.len() > 1 {
+            // CAST: a run has at most VRCTX_COUNT_MAX lines.
+            let msg = VrctxMessage::range(run.create, run.first, run.lines.len() as u32);
+            let done = self
+                .session
+                .vrctx("batch")
+                .is_ok_and(|v| v.execute(msg).is_ok());
+            if done {
+                return Ok(());
+            }
+        }
+        for (number, command) in run.commands() {
+            self.line(number, command, false)?;
+        }
+        Ok(())
+    }
 }
 
 /// Prints clap's message; usage errors exit 1 (not clap's 2), help and

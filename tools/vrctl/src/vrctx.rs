@@ -24,6 +24,7 @@ pub enum VrctxNla {
     NIfaces(u32),
     NSockets(u32),
     NTasks(u32),
+    Count(u32),
     /// An attribute this vrctl does not know (newer kernel): kept, ignored.
     Other(DefaultNla),
 }
@@ -36,7 +37,8 @@ impl Nla for VrctxNla {
             | VrctxNla::Ifindex(_)
             | VrctxNla::NIfaces(_)
             | VrctxNla::NSockets(_)
-            | VrctxNla::NTasks(_) => 4,
+            | VrctxNla::NTasks(_)
+            | VrctxNla::Count(_) => 4,
             VrctxNla::Name(s) => s.len() + 1,
             VrctxNla::Force => 0,
             VrctxNla::Other(nla) => nla.value_len(),
@@ -53,6 +55,7 @@ impl Nla for VrctxNla {
             VrctxNla::NIfaces(_) => VrctxAttr::NIfaces,
             VrctxNla::NSockets(_) => VrctxAttr::NSockets,
             VrctxNla::NTasks(_) => VrctxAttr::NTasks,
+            VrctxNla::Count(_) => VrctxAttr::Count,
             VrctxNla::Other(nla) => return nla.kind(),
         };
         attr.into()
@@ -65,7 +68,8 @@ impl Nla for VrctxNla {
             | VrctxNla::Ifindex(v)
             | VrctxNla::NIfaces(v)
             | VrctxNla::NSockets(v)
-            | VrctxNla::NTasks(v) => {
+            | VrctxNla::NTasks(v)
+            | VrctxNla::Count(v) => {
                 emit_u32(buffer, *v).expect("buffer sized by value_len");
             }
             VrctxNla::Name(s) => {
@@ -92,6 +96,7 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for VrctxNla {
             Ok(VrctxAttr::NIfaces) => VrctxNla::NIfaces(u32_of("VRCTX_A_N_IFACES")?),
             Ok(VrctxAttr::NSockets) => VrctxNla::NSockets(u32_of("VRCTX_A_N_SOCKETS")?),
             Ok(VrctxAttr::NTasks) => VrctxNla::NTasks(u32_of("VRCTX_A_N_TASKS")?),
+            Ok(VrctxAttr::Count) => VrctxNla::Count(u32_of("VRCTX_A_COUNT")?),
             Ok(VrctxAttr::Unspec) | Err(_) => VrctxNla::Other(DefaultNla::parse(buf)?),
         })
     }
@@ -162,6 +167,15 @@ impl VrctxMessage {
         VrctxMessage {
             cmd: VrctxCmd::Del,
             nlas,
+        }
+    }
+
+    /// Creates (`create`) or deletes contexts `first` to
+    /// `first + count - 1` in one request, all or none of them.
+    pub fn range(create: bool, first: u32, count: u32) -> Self {
+        VrctxMessage {
+            cmd: if create { VrctxCmd::New } else { VrctxCmd::Del },
+            nlas: vec![VrctxNla::Id(first), VrctxNla::Count(count)],
         }
     }
 

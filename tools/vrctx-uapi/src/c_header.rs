@@ -354,6 +354,7 @@ fn attr_c_name(attr: VrctxAttr) -> &'static str {
         VrctxAttr::NIfaces => "VRCTX_A_N_IFACES",
         VrctxAttr::NSockets => "VRCTX_A_N_SOCKETS",
         VrctxAttr::NTasks => "VRCTX_A_N_TASKS",
+        VrctxAttr::Count => "VRCTX_A_COUNT",
     }
 }
 
@@ -420,6 +421,7 @@ fn rust_values() -> BTreeMap<String, Value> {
         ("VRCTX_ID_MAX", int(VRCTX_ID_MAX.into())),
         ("VRCTX_TABLE_BASE", int(VRCTX_TABLE_BASE.into())),
         ("VRCTX_NAME_MAX", int(VRCTX_NAME_MAX as i128)),
+        ("VRCTX_COUNT_MAX", int(VRCTX_COUNT_MAX.into())),
         ("VRCTX_GENL_NAME", s(VRCTX_GENL_NAME)),
         ("VRCTX_GENL_VERSION", int(VRCTX_GENL_VERSION.into())),
         ("VRCTX_GENL_MCGRP_EVENTS", s(VRCTX_GENL_MCGRP_EVENTS)),

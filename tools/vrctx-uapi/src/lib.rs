@@ -31,6 +31,8 @@ pub const VRCTX_TABLE_BASE: u32 = 0x8000_0000;
 /// Size of a context name buffer including the NUL: names have at most
 /// `VRCTX_NAME_MAX - 1` bytes.
 pub const VRCTX_NAME_MAX: usize = 16;
+/// At most this many contexts in one request with [`VrctxAttr::Count`].
+pub const VRCTX_COUNT_MAX: u32 = 1024;
 
 /// Generic netlink family of the vrctx module.
 pub const VRCTX_GENL_NAME: &str = "vrctx";
@@ -127,14 +129,17 @@ pub enum VrctxAttr {
     NSockets = 7,
     /// `VRCTX_A_N_TASKS`: u32, read-only.
     NTasks = 8,
+    /// `VRCTX_A_COUNT`: u32: [`VrctxCmd::New`] and [`VrctxCmd::Del`] act on
+    /// contexts `ID` to `ID + COUNT - 1`, all or none of them.
+    Count = 9,
 }
 
 /// `VRCTX_A_MAX`: the highest attribute number.
-pub const VRCTX_A_MAX: u16 = VrctxAttr::NTasks as u16;
+pub const VRCTX_A_MAX: u16 = VrctxAttr::Count as u16;
 
 impl VrctxAttr {
     /// Every attribute, in numeric order.
-    pub const ALL: [VrctxAttr; 9] = [
+    pub const ALL: [VrctxAttr; 10] = [
         VrctxAttr::Unspec,
         VrctxAttr::Id,
         VrctxAttr::Name,
@@ -144,6 +149,7 @@ impl VrctxAttr {
         VrctxAttr::NIfaces,
         VrctxAttr::NSockets,
         VrctxAttr::NTasks,
+        VrctxAttr::Count,
     ];
 }
 
@@ -677,7 +683,7 @@ mod tests {
         for attr in VrctxAttr::ALL {
             assert_eq!(VrctxAttr::try_from(u16::from(attr)), Ok(attr));
         }
-        assert_eq!(VrctxAttr::try_from(VRCTX_A_MAX + 1), Err(UnknownValue(9)));
+        assert_eq!(VrctxAttr::try_from(VRCTX_A_MAX + 1), Err(UnknownValue(10)));
         assert!(VrctxCmd::ALL
             .iter()
             .enumerate()
