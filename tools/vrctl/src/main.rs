@@ -102,12 +102,13 @@ fn run_batch(file: &str, force: bool, json: bool) -> std::result::Result<i32, i3
     };
     let mut parser = batch::LineParser::default();
     let mut pending: Option<batch::Run> = None;
-    for line in batch::read_lines(input) {
-        let parsed = line.and_then(|l| {
-            parser
+    for entry in batch::read_entries(input) {
+        let parsed = entry.and_then(|e| match e {
+            batch::Entry::Plain { number, command } => Ok((number, command, false)),
+            batch::Entry::Words(l) => parser
                 .parse(&l.words)
                 .map(|(command, line_json)| (l.number, command, line_json))
-                .map_err(|msg| (l.number, msg))
+                .map_err(|msg| (l.number, msg)),
         });
         let (number, command, line_json) = match parsed {
             Ok(p) => p,
