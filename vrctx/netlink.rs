@@ -217,6 +217,7 @@ fn range(req: &Request<'_>, count: u32) -> Result<KVec<u32>, Refusal> {
     // The last id of the range must be a valid one; 0 and ids past
     // `VRCTX_ID_MAX` are refused as for one context.
     check_id(id.checked_add(count - 1).ok_or(RANGE)?).map_err(|_| RANGE)?;
+    // CAST: `count` is at most 1024.
     let mut ids = KVec::with_capacity(count as usize, GFP_KERNEL).map_err(|_| NOMEM)?;
     for i in 0..count {
         ids.push(id + i, GFP_KERNEL).map_err(|_| NOMEM)?;
