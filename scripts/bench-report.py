@@ -2,11 +2,13 @@
 """make bench's report: turns the guest's @@BENCH lines into results.json,
 results.md and SVG plots (written by hand, no plotting library).
 
-Usage: bench-report.py CONSOLE_LOG OUT_DIR
+Usage: bench-report.py CONSOLE_LOG [CONSOLE_LOG...] OUT_DIR
 
 Every figure is the median of the repetitions; "spread" gives, per side,
 min, max and the number of repetitions. Ratios and overheads are computed
-from the medians.
+from the medians. The datapath samples named *_icount come from a guest
+run under QEMU's icount, where a guest second is 10^9 guest instructions:
+they count instructions rather than time.
 """
 import json
 import math
@@ -17,9 +19,15 @@ from collections import defaultdict
 SIDES_ORDER = ["ours", "netns", "vrf", "no_module", "ctx0", "solo"]
 
 
-def parse(path):
+def parse(paths):
     samples = defaultdict(lambda: defaultdict(list))
     info = {}
+    for path in paths:
+        parse_one(path, samples, info)
+    return samples, info
+
+
+def parse_one(path, samples, info):
     with open(path, errors="replace") as f:
         for line in f:
             i = line.find("@@BENCH ")
@@ -31,7 +39,6 @@ def parse(path):
                 samples[w[1]][w[2]].append((float(w[3]), count))
             elif len(w) >= 2 and w[0] == "info":
                 info.setdefault(w[1], []).append(" ".join(w[2:]))
-    return samples, info
 
 
 def stats(values):
@@ -206,9 +213,13 @@ def build(samples, info):
     for b, unit, extra, better in (
             ("udp_rr", "transactions per second", overheads, "higher"),
             ("udp_rr_latency", "us per transaction", overheads_latency, "lower"),
-            ("tcp_stream", "Mbit/s", overheads, "higher")):
+            ("tcp_stream", "Mbit/s", overheads, "higher"),
+            ("udp_rr_icount", "transactions per 10^9 instructions", overheads, "higher"),
+            ("udp_rr_latency_icount", "10^3 instructions per transaction", overheads_latency,
+             "lower"),
+            ("tcp_stream_icount", "Mbit per 10^9 instructions", overheads, "higher")):
         r = rep.add(b, unit, b, ident, baselines=dp, extra=extra, better=better)
-        if r and b != "udp_rr_latency":
+        if r and not b.startswith("udp_rr_latency"):
             r["target"] = "overhead <= 1 % vs no_module and lower than VRF's"
             o = r.get("overhead_pct_vs_no_module", {})
             r["met"] = ("ours" in o and o["ours"] <= 1
@@ -244,7 +255,10 @@ def markdown(results, info):
         f"{info.get('cpus', ['?'])[0]} vCPU under QEMU TCG, "
         f"{int(info.get('mem_total_kb', ['0'])[0]) // 1024} MiB; N = {n}; "
         f"guest run {info.get('total_s', ['?'])[0]} s. "
-        "Each figure is the median of the repetitions, (min–max) after it.",
+        "Each figure is the median of the repetitions, (min–max) after it."
+        + (" The *_icount rows come from a second boot under QEMU's icount, where a "
+           "guest second is 10^9 guest instructions: they count instructions, not time."
+           if any(r["benchmark"].endswith("_icount") for r in results) else ""),
         "",
         "| benchmark | unit | ours | netns | vrf | no module | other | ratio / overhead | target | met |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -467,7 +481,7 @@ def plots(results):
                                       "contexts alive at the end of the batch",
                                       "microseconds per context", logy=True)
     groups = []
-    for b in ("udp_rr", "tcp_stream"):
+    for b in ("udp_rr", "tcp_stream", "udp_rr_icount", "tcp_stream_icount"):
         r = by.get(b)
         if not r or not r["baseline"].get("no_module"):
             continue
@@ -482,11 +496,11 @@ def plots(results):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: bench-report.py CONSOLE_LOG OUT_DIR")
-    samples, info = parse(sys.argv[1])
+    if len(sys.argv) < 3:
+        sys.exit("usage: bench-report.py CONSOLE_LOG [CONSOLE_LOG...] OUT_DIR")
+    samples, info = parse(sys.argv[1:-1])
     results = build(samples, info)
-    out = sys.argv[2]
+    out = sys.argv[-1]
     with open(f"{out}/results.json", "w") as f:
         json.dump(results, f, indent=1)
         f.write("\n")
@@ -498,7 +512,7 @@ def main():
             f.write(svg)
     print(md)
     if not results:
-        sys.exit("bench-report: no results in " + sys.argv[1])
+        sys.exit("bench-report: no results in " + " ".join(sys.argv[1:-1]))
 
 
 if __name__ == "__main__":

@@ -73,6 +73,11 @@ struct RunArgs {
     /// Do not print console lines as they arrive
     #[arg(long, short)]
     quiet: bool,
+    /// Run the guest under QEMU's icount (TCG only): every guest
+    /// instruction advances the guest's clocks by 2^SHIFT ns, so times
+    /// measured inside count instructions, not host time
+    #[arg(long, value_name = "SHIFT", value_parser = clap::value_parser!(u8).range(0..=10))]
+    icount: Option<u8>,
     /// Guest script (busybox sh); `-` reads it from stdin
     script: PathBuf,
 }
@@ -199,6 +204,7 @@ fn real_main() -> Result<i32> {
                 log_dir: a.log_dir,
                 echo: !a.quiet,
                 echo_prefix: String::new(),
+                icount: a.icount,
                 mode: vm::Mode::Run {
                     script,
                     files: a.files,
@@ -244,6 +250,7 @@ fn real_main() -> Result<i32> {
                 log_dir: (a.vms > 1).then_some(log_dir),
                 echo: false,
                 echo_prefix: String::new(),
+                icount: None,
                 mode: vm::Mode::Shell,
             };
             let o = vm::run(&cfg)?;

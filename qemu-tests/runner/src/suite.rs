@@ -417,6 +417,7 @@ fn run_test(
             log_dir,
             echo: cfg.verbose,
             echo_prefix,
+            icount: None,
             mode: Mode::Run {
                 script: p.text.clone(),
                 files: None,

@@ -52,6 +52,9 @@ pub struct RunConfig {
     /// Put before `[vmN]` when echoing (`vmrun suite -v --jobs N`: the test
     /// name), else empty.
     pub echo_prefix: String,
+    /// `-icount shift=N,sleep=off`: the guest's clocks count instructions
+    /// (2^N ns each) instead of following the host's.
+    pub icount: Option<u8>,
     pub mode: Mode,
 }
 
@@ -327,8 +330,18 @@ fn qemu_command(cfg: &RunConfig, ns: &str, id: u32, initrd: &Path, interactive: 
     } else {
         "run"
     };
+    // Under icount the guest's TSC counts virtual nanoseconds, not at the
+    // host's rate: the guest calibrates it against the (equally virtual)
+    // PIT instead.
+    let tsc_khz = match cfg.icount {
+        Some(_) => None,
+        None => clock::host_tsc_khz(),
+    };
     let mut c = Command::new("ip");
     c.args(["netns", "exec", ns]).arg(qemu_binary());
+    if let Some(shift) = cfg.icount {
+        c.args(["-icount", &format!("shift={shift},sleep=off")]);
+    }
     c.args(["-accel", &accel()])
         .args(["-m", &cfg.mem_mb.to_string(), "-smp", "1"])
         .args([
@@ -344,7 +357,7 @@ fn qemu_command(cfg: &RunConfig, ns: &str, id: u32, initrd: &Path, interactive: 
         .arg(initrd)
         .args([
             "-append",
-            &kernel_cmdline(id, cfg.vms, mode, clock::host_tsc_khz(), &cfg.append),
+            &kernel_cmdline(id, cfg.vms, mode, tsc_khz, &cfg.append),
         ])
         .args([
             "-netdev",
