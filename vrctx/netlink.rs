@@ -22,7 +22,7 @@ use kernel::{
 };
 
 use crate::{
-    registry::{check_id, Context, Refusal, Registry, Selector, DEFAULT, NAME_MAX},
+    registry::{check_id, Context, Refusal, Registry, Selector, DEFAULT, NAME_MAX, NOMEM, RANGE},
     sys::{Core, Users},
     REGISTRY,
 };
@@ -216,7 +216,7 @@ fn range(req: &Request<'_>, count: u32) -> Result<KVec<u32>, Refusal> {
     }
     // The last id of the range must be a valid one; 0 and ids past
     // `VRCTX_ID_MAX` are refused as for one context.
-    check_id(id.checked_add(count - 1).ok_or(RANGE)?).map_err(|_| RANGE)?;
+    check_id(id.checked_add(count - 1).ok_or(RANGE)?)?;
     // CAST: `count` is at most 1024.
     let mut ids = KVec::with_capacity(count as usize, GFP_KERNEL).map_err(|_| NOMEM)?;
     for i in 0..count {
@@ -225,8 +225,15 @@ fn range(req: &Request<'_>, count: u32) -> Result<KVec<u32>, Refusal> {
     Ok(ids)
 }
 
-const RANGE: Refusal = Refusal::new(ERANGE, c"Context id out of range (0 to 2147483647)");
-const NOMEM: Refusal = Refusal::new(ENOMEM, c"Out of memory");
+/// Why [`Namespace::publish`] failed with `e` for a new context; `stale`
+/// says whose sockets are in the way (EBUSY).
+fn publish_refusal(e: Error, stale: &'static CStr) -> Refusal {
+    if e == EBUSY {
+        Refusal::new(e, stale)
+    } else {
+        Refusal::new(e, c"Cannot set up the context's routing table")
+    }
+}
 
 /// Creates contexts `ids` (ascending, without names), all or none: every
 /// check first, then each is published; a failure takes back those
@@ -255,32 +262,28 @@ fn create_range(req: &Request<'_>, net: &Namespace, ids: &[u32]) -> Result {
             net.unpublish(id);
         }
     };
+    let unnamed = |id| Context {
+        net: net.key(),
+        id,
+        name: None,
+    };
     for (i, &id) in ids.iter().enumerate() {
-        let ctx = Context {
-            net: net.key(),
-            id,
-            name: None,
-        };
         let made = net.publish(id).map_err(|e| {
-            let msg = if e == EBUSY {
-                c"Sockets of a context deleted with an id of the range are still open"
-            } else {
-                c"Cannot set up the context's routing table"
-            };
-            Refusal::new(e, msg)
+            publish_refusal(
+                e,
+                c"Sockets of a context deleted with an id of the range are still open",
+            )
         });
-        if let Err(r) = made.and_then(|()| reg.insert(ctx).inspect_err(|_| net.unpublish(id))) {
+        if let Err(r) =
+            made.and_then(|()| reg.insert(unnamed(id)).inspect_err(|_| net.unpublish(id)))
+        {
             undo(&mut reg, &ids[..i]);
             return Err(refuse(req, r));
         }
     }
+    // Only once all are made: a taken-back context was never announced.
     for &id in ids {
-        let ctx = Context {
-            net: net.key(),
-            id,
-            name: None,
-        };
-        event(&reg, net, CMD_NEW, &ctx);
+        event(&reg, net, CMD_NEW, &unnamed(id));
     }
     Ok(())
 }
@@ -309,12 +312,13 @@ fn create(req: &Request<'_>, net: &Namespace) -> Result {
         ));
     }
     net.publish(id).map_err(|e| {
-        let msg = if e == EBUSY {
-            c"Sockets of a context deleted with this id are still open"
-        } else {
-            c"Cannot set up the context's routing table"
-        };
-        refuse(req, Refusal::new(e, msg))
+        refuse(
+            req,
+            publish_refusal(
+                e,
+                c"Sockets of a context deleted with this id are still open",
+            ),
+        )
     })?;
     let ctx = Context {
         net: net.key(),

@@ -32,13 +32,17 @@ impl Refusal {
     }
 }
 
+/// An id past [`uapi::VRCTX_ID_MAX`].
+pub(crate) const RANGE: Refusal =
+    Refusal::new(ERANGE, c"Context id out of range (0 to 2147483647)");
+
+/// An allocation failed.
+pub(crate) const NOMEM: Refusal = Refusal::new(ENOMEM, c"Out of memory");
+
 /// Checks that `ctx` can name a context at all.
 pub(crate) fn check_id(ctx: u32) -> Result<(), Refusal> {
     if ctx > uapi::VRCTX_ID_MAX {
-        return Err(Refusal::new(
-            ERANGE,
-            c"Context id out of range (0 to 2147483647)",
-        ));
+        return Err(RANGE);
     }
     Ok(())
 }
@@ -214,7 +218,6 @@ impl Registry {
 
     /// Adds a context checked with [`Registry::check_new`].
     pub(crate) fn insert(&mut self, ctx: Context) -> Result<(), Refusal> {
-        const NOMEM: Refusal = Refusal::new(ENOMEM, c"Out of memory");
         if self.get(ctx.net, ctx.id).is_some() {
             return Err(Refusal::new(EEXIST, c"Context exists"));
         }
