@@ -30,6 +30,9 @@ use crate::vrctx::{fail, Vrctx, VrctxMessage};
 
 fn main() {
     let args = cli::iproute_style_args(std::env::args_os());
+    if let Some(b) = cli::plain_batch(&args) {
+        std::process::exit(run_batch(&b.file, b.force, b.json).unwrap_or_else(|c| c));
+    }
     let code = match Cli::try_parse_from(args) {
         Ok(cli) => match (cli.batch, cli.command) {
             (Some(_), Some(_)) => {
