@@ -5,15 +5,17 @@
 # Builds the lean kernel (no debugging aids; NET_NS and NET_VRF as the
 # baselines), its modules, vrctl/vrctx-probe and the lean initramfs; boots
 # one VM (BENCH_MEM MB, one vCPU under TCG) running qemu-tests/bench/run.sh;
-# then, when the datapath phase runs, boots a second guest under QEMU's
-# icount (every guest instruction is one nanosecond of guest time) for the
-# datapath phase alone: its figures count instructions, so they do not move
-# with the host's load as TCG's timings do. scripts/bench-report.py turns
+# then, when the datapath (or lookup) phase runs, boots a second guest under
+# QEMU's icount (every guest instruction is one nanosecond of guest time)
+# for the phases of BENCH_ICOUNT_PHASES alone: their figures count
+# instructions, so they do not move with the host's load as TCG's timings
+# do. scripts/bench-report.py turns
 # both consoles' @@BENCH lines into build/bench/results.json, results.md
 # and *.svg.
 #
-# Knobs (environment), defaults sized so that the guest part stays within
-# about 20 minutes under TCG on the reference machine:
+# Knobs (environment), defaults sized so that the first guest stays within
+# about 20 minutes under TCG on the reference machine, and the icount guest
+# (slower, about 20 minutes for the datapath and lookup phases) too:
 #   BENCH_N=10000          objects per create/delete/memory round
 #   BENCH_REPS=3           create/delete rounds (order of the sides rotates)
 #   BENCH_LOOKUP="1 16 256 4096 65536"  contexts alive at each lookup point
@@ -21,7 +23,9 @@
 #   BENCH_RR_SECS=2        seconds per request/response run
 #   BENCH_DP_REPS=5        datapath rounds (4 setups each, order alternating)
 #   BENCH_TCP_SECS=4       seconds per iperf3 run
-#   BENCH_ICOUNT_REPS=3    datapath rounds of the icount guest (0: no second guest)
+#   BENCH_ICOUNT_PHASES="datapath lookup"  phases run again in the icount guest (those
+#                          BENCH_PHASES has; "": no second guest)
+#   BENCH_ICOUNT_REPS=3    datapath rounds of the icount guest
 #   BENCH_SCALE="16384 32768 65536"  scale phase: empty contexts alive at each step
 #   BENCH_PHASES="create scale datapath lookup"
 #   BENCH_MEM=6144         guest memory, MB
@@ -35,7 +39,7 @@
 OUT=$BUILD/bench
 : "${BENCH_N:=10000}" "${BENCH_REPS:=3}" "${BENCH_LOOKUP:=1 16 256 4096 65536}"
 : "${BENCH_LOOKUP_REPS:=3}" "${BENCH_RR_SECS:=2}" "${BENCH_DP_REPS:=5}" "${BENCH_TCP_SECS:=4}"
-: "${BENCH_ICOUNT_REPS:=3}"
+: "${BENCH_ICOUNT_REPS:=3}" "${BENCH_ICOUNT_PHASES=datapath lookup}"
 : "${BENCH_SCALE:=16384 32768 65536}" "${BENCH_PHASES:=create scale datapath lookup}" "${BENCH_MEM:=6144}" "${BENCH_TIMEOUT:=2400}"
 
 if [ -z "${BENCH_REPORT_ONLY:-}" ]; then
@@ -84,17 +88,22 @@ if [ -z "${BENCH_REPORT_ONLY:-}" ]; then
 	echo "bench: guest run took $(($(date +%s) - built)) s, vmrun status $st"
 
 	rm -f "$OUT/console-icount.log"
-	if [ "$st" = 0 ] && [ "$BENCH_ICOUNT_REPS" -gt 0 ] && [[ " $BENCH_PHASES " == *" datapath "* ]]; then
+	phases=
+	for p in $BENCH_ICOUNT_PHASES; do
+		if [[ " $BENCH_PHASES " == *" $p "* ]]; then phases="$phases $p"; fi
+	done
+	if [ "$st" = 0 ] && [ -n "$phases" ]; then
 		mkdir -p "$OUT/files-icount"
-		for v in BENCH_RR_SECS BENCH_TCP_SECS; do printf '%s="%s"\n' "$v" "${!v}"; done \
-			>"$OUT/files-icount/params"
-		printf 'BENCH_PHASES="datapath"\nBENCH_DP_REPS="%s"\nBENCH_DP_SUFFIX="_icount"\n' \
-			"$BENCH_ICOUNT_REPS" >>"$OUT/files-icount/params"
-		echo "bench: the datapath again, counting instructions (QEMU icount)"
+		for v in BENCH_LOOKUP BENCH_LOOKUP_REPS BENCH_RR_SECS BENCH_TCP_SECS; do
+			printf '%s="%s"\n' "$v" "${!v}"
+		done >"$OUT/files-icount/params"
+		printf 'BENCH_PHASES="%s"\nBENCH_DP_REPS="%s"\nBENCH_SUFFIX="_icount"\n' \
+			"${phases# }" "$BENCH_ICOUNT_REPS" >>"$OUT/files-icount/params"
+		echo "bench:${phases} again, counting instructions (QEMU icount)"
 		second=$(date +%s)
 		set +e
 		"$TOP/target/release/vmrun" run --kernel "$BUILD/kernel-lean/arch/x86/boot/bzImage" \
-			--initrd "$BUILD/initramfs-lean.cpio.gz" --mem 2048 --timeout "$BENCH_TIMEOUT" \
+			--initrd "$BUILD/initramfs-lean.cpio.gz" --mem "$BENCH_MEM" --timeout "$BENCH_TIMEOUT" \
 			--icount 0 --files "$OUT/files-icount" "$TOP/qemu-tests/bench/run.sh" 2>&1 |
 			tee "$OUT/console-icount.log"
 		st=${PIPESTATUS[0]}

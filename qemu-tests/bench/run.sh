@@ -14,9 +14,9 @@
 #   BENCH_TCP_SECS     seconds per iperf3 run
 #   BENCH_SCALE        steps (contexts alive) of the scale phase
 #   BENCH_PHASES       which phases to run (create scale datapath lookup)
-#   BENCH_DP_SUFFIX    appended to the datapath samples' names: "_icount" when
-#                      the guest runs under QEMU's icount, where a guest second
-#                      is 10^9 instructions (scripts/bench.sh's second boot)
+#   BENCH_SUFFIX       appended to every sample's name: "_icount" when the
+#                      guest runs under QEMU's icount, where a guest second is
+#                      10^9 instructions (scripts/bench.sh's second boot)
 . /usr/lib/vrctx/lib.sh
 
 BENCH_N=1000
@@ -28,13 +28,21 @@ BENCH_DP_REPS=5
 BENCH_TCP_SECS=4
 BENCH_SCALE="16384 32768 65536"
 BENCH_PHASES="create scale datapath lookup"
-BENCH_DP_SUFFIX=
+BENCH_SUFFIX=
 [ -f "$VRCTX_FILES/params" ] && . "$VRCTX_FILES/params"
 N=$BENCH_N
 P=vrctx-probe
 KO=/lib/modules/vrctx
 
-emit() { echo "@@BENCH $*"; }
+emit() { # sample NAME SIDE VALUE [COUNT] | info KEY VALUE...
+	if [ "$1" = sample ]; then
+		_n=$2
+		shift 2
+		echo "@@BENCH sample $_n$BENCH_SUFFIX $*"
+	else
+		echo "@@BENCH $*"
+	fi
+}
 say() { echo "bench: $*"; }
 now() { read -r _up _ </proc/uptime; echo "$_up"; }
 T0=$(now)
@@ -222,15 +230,15 @@ dp_run() { # SIDE
 	esac
 	[ "$1" != vrf ] || [ -n "$IPERF_DEV" ] || _b=
 	_rr=$($P bench rr "$_a:7" "$BENCH_RR_SECS" $_o) || fail "udp_rr $1"
-	emit sample "udp_rr$BENCH_DP_SUFFIX" "$1" "${_rr% *}"
-	emit sample "udp_rr_latency$BENCH_DP_SUFFIX" "$1" "${_rr#* }"
+	emit sample udp_rr "$1" "${_rr% *}"
+	emit sample udp_rr_latency "$1" "${_rr#* }"
 	if [ "$1" = vrf ] && [ -z "$_b" ]; then
 		return
 	fi
 	_t=$($_x iperf3 -c "$_a" $_b -t "$BENCH_TCP_SECS" -O 1 -f m 2>&1) || fail "iperf3 $1: $_t"
 	_m=$(echo "$_t" | awk '/receiver/ { print $7 }')
 	[ -n "$_m" ] || fail "iperf3 $1: no receiver line: $_t"
-	emit sample "tcp_stream$BENCH_DP_SUFFIX" "$1" "$_m"
+	emit sample tcp_stream "$1" "$_m"
 }
 
 phase_datapath() {
