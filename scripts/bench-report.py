@@ -287,7 +287,7 @@ def markdown(results, info):
         "Each figure is the median of the repetitions, (min–max) after it."
         + (" The *_icount rows come from a second boot under QEMU's icount, where a "
            "guest second is 10^9 guest instructions: they count instructions, not time."
-           if any(r["benchmark"].endswith("_icount") for r in results) else ""),
+           if any(r["benchmark"].endswith(ICOUNT) for r in results) else ""),
         "",
         "| benchmark | unit | ours | netns | vrf | no module | other | ratio / overhead | target | met |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -9,9 +9,8 @@
 # QEMU's icount (every guest instruction is one nanosecond of guest time)
 # for the phases of BENCH_ICOUNT_PHASES alone: their figures count
 # instructions, so they do not move with the host's load as TCG's timings
-# do. scripts/bench-report.py turns
-# both consoles' @@BENCH lines into build/bench/results.json, results.md
-# and *.svg.
+# do. scripts/bench-report.py turns both consoles' @@BENCH lines into
+# build/bench/results.json, results.md and *.svg.
 #
 # Knobs (environment), defaults sized so that the first guest stays within
 # about 20 minutes under TCG on the reference machine, and the icount guest

@@ -154,18 +154,19 @@ pub fn read_entries<R: BufRead>(
 /// The command of a line made only of ASCII letters, digits, `_`, `-`, `.`,
 /// blanks and tabs, with at most four words, if [`fast_path`] takes those
 /// words: such a line has no quote, escape, comment or continuation, so its
-/// words are exactly what [`split_words`] would make of it. `create ID` and
-/// `delete ID` with a decimal id, the lines of large batches, are read
-/// without going through `str` at all.
+/// words are exactly what [`split_words`] would make of it. One pass over
+/// the bytes: large batches are made of such lines.
 pub fn plain(line: &[u8]) -> Option<Command> {
-    let mut words: [&[u8]; 4] = [&[]; 4];
+    // Every byte is checked to be ASCII, so the line is one str.
+    let text = std::str::from_utf8(line).ok()?;
+    let mut words = [""; 4];
     let mut n = 0;
     // One pass: where the current word started, if inside one.
     let mut start = None;
     for (i, &b) in line.iter().enumerate() {
         if b == b' ' || b == b'\t' {
             if let Some(s) = start.take() {
-                *words.get_mut(n)? = &line[s..i];
+                *words.get_mut(n)? = &text[s..i];
                 n += 1;
             }
         } else if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
@@ -175,46 +176,10 @@ pub fn plain(line: &[u8]) -> Option<Command> {
         }
     }
     if let Some(s) = start {
-        *words.get_mut(n)? = &line[s..];
+        *words.get_mut(n)? = &text[s..];
         n += 1;
     }
-    match words[..n] {
-        [b"create", id] => decimal_id(id).map(|id| Command::Create {
-            id,
-            name_keyword: None,
-            name: None,
-        }),
-        [b"delete" | b"del", id] if id.first().is_some_and(u8::is_ascii_digit) => decimal_id(id)
-            .map(|id| Command::Delete {
-                ctx: ContextRef::Id(id),
-                force: false,
-            }),
-        _ => None,
-    }
-    .or_else(|| {
-        let mut text = [""; 4];
-        for (t, w) in text.iter_mut().zip(&words[..n]) {
-            *t = std::str::from_utf8(w).ok()?;
-        }
-        fast_words(&text[..n])
-    })
-}
-
-/// A context id of at most ten decimal digits, as [`parse_id`] reads it;
-/// `None` for anything else (hex, out of range), which the slower paths
-/// then take.
-fn decimal_id(digits: &[u8]) -> Option<u32> {
-    if digits.is_empty() || digits.len() > 10 {
-        return None;
-    }
-    let mut id: u32 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        id = id.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
-    }
-    (id <= vrctx_uapi::VRCTX_ID_MAX).then_some(id)
+    fast_words(&words[..n])
 }
 
 /// Parses batch lines with the command line's own parser, built once (a

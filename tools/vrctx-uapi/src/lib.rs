@@ -561,12 +561,23 @@ pub fn parse_id(s: &str) -> Result<u32, Error> {
         Some(hex) => (hex, 16),
         None => (s, 10),
     };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+    if digits.is_empty() {
         return Err(invalid());
     }
-    // Every character is a digit: the only failure left is overflow.
-    match u32::from_str_radix(digits, radix) {
-        Ok(id) if id <= VRCTX_ID_MAX => Ok(id),
+    // One pass over the bytes (batches read millions of ids): a non-digit
+    // anywhere makes the id invalid, even past an overflow.
+    let mut id = Some(0u32);
+    for b in digits.bytes() {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' if radix == 16 => b - b'a' + 10,
+            b'A'..=b'F' if radix == 16 => b - b'A' + 10,
+            _ => return Err(invalid()),
+        };
+        id = id.and_then(|v| v.checked_mul(radix)?.checked_add(u32::from(d)));
+    }
+    match id {
+        Some(id) if id <= VRCTX_ID_MAX => Ok(id),
         _ => Err(Error::IdOutOfRange(s.to_string())),
     }
 }
